@@ -1,0 +1,120 @@
+#include "build.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "output.h"
+#include "path.h"
+#include "xalloc.h"
+
+/* slug.tgz → slug.json; slug.tar.gz → slug.json; anything else gets ".json" appended. */
+static char *default_manifest_path(const char *output)
+{
+	size_t n = strlen(output);
+
+	if (n > 4 && !strcmp(output + n - 4, ".tgz"))
+		return xstrfmt("%.*s.json", (int)(n - 4), output);
+	if (n > 7 && !strcmp(output + n - 7, ".tar.gz"))
+		return xstrfmt("%.*s.json", (int)(n - 7), output);
+	return xstrfmt("%s.json", output);
+}
+
+void build_init(struct build *b, const struct build_options *opt)
+{
+	static const struct tempfile tf = TEMPFILE_INIT;
+
+	memset(b, 0, sizeof(*b));
+	b->opt = *opt;
+	b->manifest_path = opt->manifest ? xstrdup(opt->manifest) : default_manifest_path(opt->output);
+	b->commit_time = -1;
+	b->slug = tf;
+	b->manifest = tf;
+	strvec_init(&b->buildpacks);
+}
+
+void build_release(struct build *b)
+{
+	struct error err = ERROR_INIT;
+
+	tempfile_discard(&b->slug);
+	tempfile_discard(&b->manifest);
+	if (b->work_dir && fs_remove_tree(b->work_dir, &err) < 0)
+		out_warn("could not remove the build directory: %s", err.msg);
+	free(b->work_dir);
+	free(b->app_dir);
+	free(b->manifest_path);
+	free(b->source_kind);
+	free(b->source_url);
+	free(b->source_rev);
+	free(b->commit);
+	free(b->commit_description);
+	free(b->buildpack_description);
+	procfile_release(&b->process_types);
+	strvec_clear(&b->buildpacks);
+	memset(b, 0, sizeof(*b));
+}
+
+int build_env_epoch(int64_t *out, struct error *err)
+{
+	const char *env = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	*out = -1;
+	if (!env || !*env)
+		return 0;
+	errno = 0;
+	v = strtoll(env, &end, 10);
+	/* Up to 9999-12-31, the last second tar readers agree on. */
+	if (*end || errno || v < 0 || v > 253402300799LL || env[0] < '0' || env[0] > '9')
+		return error_set(err, "SOURCE_DATE_EPOCH='%s' is not a number of seconds since "
+				 "1970-01-01 (unset it or give an integer like 1700000000)", env);
+	*out = v;
+	return 0;
+}
+
+void build_checksum(const struct build *b, char out[8 + SHA256_HEX_LEN])
+{
+	char hex[SHA256_HEX_LEN + 1];
+
+	sha256_hex(b->slug_sha256, hex);
+	memcpy(out, "SHA256:", 7);
+	memcpy(out + 7, hex, SHA256_HEX_LEN + 1);
+}
+
+int build_run(struct build *b, struct error *err)
+{
+	int64_t env_epoch;
+
+	/*
+	 * The output files are created first, as temporaries beside their
+	 * targets: an unwritable output directory fails before any work, and
+	 * nothing appears at the targets until the end.
+	 */
+	if (tempfile_open(&b->slug, b->opt.output, err) < 0 ||
+	    tempfile_open(&b->manifest, b->manifest_path, err) < 0)
+		return -1;
+	if (build_env_epoch(&env_epoch, err) < 0)
+		return -1;
+
+	b->work_dir = fs_make_temp_dir("slugc-build-", err);
+	if (!b->work_dir)
+		return -1;
+	b->app_dir = path_join(b->work_dir, "app");
+
+	if (source_run(b, err) < 0)
+		return -1;
+	/* SOURCE_DATE_EPOCH wins, then the commit's time, then 1980. */
+	b->source_date_epoch = env_epoch >= 0 ? env_epoch
+			       : b->commit_time >= 0 ? b->commit_time : BUILD_DEFAULT_EPOCH;
+
+	if (tree_run(b, err) < 0 || release_run(b, err) < 0 || pack_run(b, err) < 0 ||
+	    manifest_run(b, err) < 0)
+		return -1;
+
+	if (tempfile_commit(&b->slug, err) < 0 || tempfile_commit(&b->manifest, err) < 0)
+		return -1;
+	return 0;
+}

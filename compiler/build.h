@@ -1,0 +1,93 @@
+#ifndef SLUGC_BUILD_H
+#define SLUGC_BUILD_H
+
+#include <stdint.h>
+
+#include "fsutil.h"
+#include "procfile.h"
+#include "sha256.h"
+#include "strvec.h"
+
+struct error;
+
+/*
+ * One build, carried through the stages of the pipeline:
+ *
+ *   source → tree → release → pack → manifest
+ *
+ * Each stage is one file with one entry point, `int <stage>_run(struct
+ * build *b, struct error *err)`, reading what earlier stages filled in and
+ * filling its own part. build_run() calls them in order; build_release()
+ * frees everything and removes the private build directory, whatever stage
+ * failed.
+ */
+
+struct build_options {
+	const char *source;     /* SOURCE as given */
+	const char *output;     /* slug path (-o) */
+	const char *manifest;   /* manifest path; NULL: derived from output */
+	const char *stack;      /* --stack */
+	uint64_t max_size;      /* bytes; the hard limit */
+	unsigned jobs;          /* compression threads */
+	int level;              /* compression level */
+};
+
+#define BUILD_DEFAULT_STACK "heroku-24"
+#define BUILD_DEFAULT_MAX_SIZE_MB 500
+#define BUILD_SOFT_LIMIT_MB 300
+#define BUILD_DEFAULT_LEVEL 6
+/* 1980-01-01T00:00:00Z, the mtime when neither SOURCE_DATE_EPOCH nor a commit gives one. */
+#define BUILD_DEFAULT_EPOCH 315532800
+
+struct build {
+	struct build_options opt;
+	char *manifest_path;
+
+	/* source */
+	char *source_kind;        /* "dir" */
+	char *source_url;         /* absolute path or URL, credentials stripped */
+	char *source_rev;         /* NULL for a directory */
+	char *commit;             /* 40-hex or NULL */
+	char *commit_description; /* or NULL */
+	int64_t commit_time;      /* -1 when there is no commit */
+	char *work_dir;           /* private temp dir, removed at the end */
+	char *app_dir;            /* work_dir/app: becomes ./app/ */
+
+	/* release */
+	struct procfile process_types;
+	char *buildpack_description; /* NULL until a detector names one */
+	struct strvec buildpacks;
+
+	/* pack */
+	int64_t source_date_epoch;
+	struct tempfile slug;
+	uint64_t slug_size;
+	uint64_t files;
+	unsigned char slug_sha256[32];
+
+	/* manifest */
+	struct tempfile manifest;
+};
+
+void build_init(struct build *b, const struct build_options *opt);
+void build_release(struct build *b);
+
+/*
+ * Run every stage, then move the slug and the manifest into place. Nothing
+ * is left at the output paths unless everything succeeded.
+ */
+int build_run(struct build *b, struct error *err);
+
+/* SOURCE_DATE_EPOCH from the environment: -1 when unset; a malformed value is an error. */
+int build_env_epoch(int64_t *out, struct error *err);
+/* "SHA256:<hex>" of the slug. */
+void build_checksum(const struct build *b, char out[8 + SHA256_HEX_LEN]);
+
+/* The stages, in pipeline order. */
+int source_run(struct build *b, struct error *err);
+int tree_run(struct build *b, struct error *err);
+int release_run(struct build *b, struct error *err);
+int pack_run(struct build *b, struct error *err);
+int manifest_run(struct build *b, struct error *err);
+
+#endif

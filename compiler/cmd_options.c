@@ -1,0 +1,68 @@
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "error.h"
+
+int cmd_usage(struct error *err, const char *cmd, const char *fmt, ...)
+{
+	char msg[sizeof(err->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return error_setk(err, ERROR_USAGE, "%s (see 'slugc %s --help')", msg, cmd);
+}
+
+int cmd_bad_option(struct error *err, const char *cmd, int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		return cmd_usage(err, cmd, "option '%s' needs a value", arg);
+	if (optopt && optopt != '?')
+		return cmd_usage(err, cmd, "unknown option '-%c'", optopt);
+	return cmd_usage(err, cmd, "unknown option '%s'", arg);
+}
+
+int cmd_parse_uint(const char *arg, const char *name, const char *cmd, unsigned long long min,
+		   unsigned long long max, unsigned long long *out, struct error *err)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (!arg || arg[0] < '0' || arg[0] > '9')
+		return cmd_usage(err, cmd, "%s expects a number, not '%s'", name, arg ? arg : "");
+	v = strtoull(arg, &end, 10);
+	if (*end || errno)
+		return cmd_usage(err, cmd, "%s expects a number, not '%s'", name, arg);
+	if (v < min || v > max)
+		return cmd_usage(err, cmd, "%s must be between %llu and %llu, not %llu", name, min,
+				 max, v);
+	*out = v;
+	return 0;
+}
+
+int cmd_default_jobs(unsigned *out, const char *cmd, struct error *err)
+{
+	const char *env = getenv("SLUGC_THREADS");
+	unsigned long long v;
+	long n;
+
+	if (env && *env) {
+		if (cmd_parse_uint(env, "SLUGC_THREADS", cmd, 1, 256, &v, err) < 0)
+			return -1;
+		*out = (unsigned)v;
+		return 0;
+	}
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	*out = n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+	return 0;
+}

@@ -1,0 +1,218 @@
+#include "extract.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "sha256.h"
+#include "xalloc.h"
+
+#define READ_CHUNK (128 * 1024)
+
+struct reader {
+	struct archive *a;
+	char *shown;
+	int fd;            /* -1 for memory readers */
+	unsigned char *chunk;
+	struct sha256 sha;
+	uint64_t consumed;
+	int read_error;    /* errno of a failed read() */
+};
+
+static ssize_t read_cb(struct archive *a, void *ctx, const void **out)
+{
+	struct reader *r = ctx;
+	ssize_t n;
+
+	(void)a;
+	do
+		n = read(r->fd, r->chunk, READ_CHUNK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		r->read_error = errno;
+		return -1;
+	}
+	sha256_update(&r->sha, r->chunk, (size_t)n);
+	r->consumed += (uint64_t)n;
+	*out = r->chunk;
+	return n;
+}
+
+static struct reader *reader_new(const char *shown)
+{
+	struct reader *r = xcalloc(1, sizeof(*r));
+
+	r->fd = -1;
+	r->shown = xstrdup(shown);
+	r->a = archive_read_new();
+	if (!r->a)
+		abort();
+	archive_read_support_filter_gzip(r->a);
+	archive_read_support_filter_none(r->a);
+	archive_read_support_format_tar(r->a);
+	return r;
+}
+
+static int archive_fail(struct reader *r, struct error *err, const char *what)
+{
+	const char *msg = archive_error_string(r->a);
+
+	if (r->read_error) {
+		errno = r->read_error;
+		return error_errno(err, "cannot read '%s'", r->shown);
+	}
+	return error_set(err, "'%s' is not a valid tar.gz archive (%s: %s)", r->shown, what,
+			 msg ? msg : "unknown error");
+}
+
+int reader_open_file(struct reader **out, const char *path, struct error *err)
+{
+	struct reader *r = reader_new(path);
+
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
+		error_errno(err, "cannot open '%s'", path);
+		reader_close(r);
+		return -1;
+	}
+	r->chunk = xmalloc(READ_CHUNK);
+	sha256_init(&r->sha);
+	if (archive_read_open(r->a, r, NULL, read_cb, NULL) != ARCHIVE_OK) {
+		archive_fail(r, err, "opening");
+		reader_close(r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+int reader_open_memory(struct reader **out, const void *data, size_t len, const char *shown,
+		       struct error *err)
+{
+	struct reader *r = reader_new(shown);
+
+	if (archive_read_open_memory(r->a, data, len) != ARCHIVE_OK) {
+		archive_fail(r, err, "opening");
+		reader_close(r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+static const char *other_name(mode_t type)
+{
+	switch (type) {
+	case AE_IFIFO:
+		return "FIFO";
+	case AE_IFCHR:
+		return "character device";
+	case AE_IFBLK:
+		return "block device";
+	case AE_IFSOCK:
+		return "socket";
+	default:
+		return "special file";
+	}
+}
+
+int reader_next(struct reader *r, struct reader_entry *e, struct error *err)
+{
+	struct archive_entry *ae;
+	const char *fflags;
+	mode_t type;
+	int rc;
+
+	rc = archive_read_next_header(r->a, &ae);
+	if (rc == ARCHIVE_EOF)
+		return 0;
+	if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
+		return archive_fail(r, err, "reading an entry header");
+
+	memset(e, 0, sizeof(*e));
+	e->path = archive_entry_pathname(ae);
+	if (!e->path)
+		e->path = "";
+	e->uname = archive_entry_uname(ae);
+	e->gname = archive_entry_gname(ae);
+	e->perm = archive_entry_perm(ae);
+	e->size = archive_entry_size(ae);
+	e->mtime = archive_entry_mtime(ae);
+	e->uid = archive_entry_uid(ae);
+	e->gid = archive_entry_gid(ae);
+	fflags = archive_entry_fflags_text(ae);
+	e->has_xattrs = archive_entry_xattr_count(ae) > 0 ||
+			archive_entry_acl_count(ae, ARCHIVE_ENTRY_ACL_TYPE_ACCESS |
+							ARCHIVE_ENTRY_ACL_TYPE_DEFAULT) > 0 ||
+			(fflags && *fflags);
+
+	type = archive_entry_filetype(ae);
+	if (archive_entry_hardlink(ae)) {
+		e->type = ENTRY_HARDLINK;
+		e->link = archive_entry_hardlink(ae);
+	} else if (type == AE_IFREG) {
+		e->type = ENTRY_FILE;
+	} else if (type == AE_IFDIR) {
+		e->type = ENTRY_DIR;
+	} else if (type == AE_IFLNK) {
+		e->type = ENTRY_SYMLINK;
+		e->link = archive_entry_symlink(ae);
+		if (!e->link)
+			e->link = "";
+	} else {
+		e->type = ENTRY_OTHER;
+		e->other = other_name(type);
+	}
+	return 1;
+}
+
+ssize_t reader_read(struct reader *r, void *buf, size_t len, struct error *err)
+{
+	la_ssize_t n = archive_read_data(r->a, buf, len);
+
+	if (n < 0) {
+		archive_fail(r, err, "reading data");
+		return -1;
+	}
+	return n;
+}
+
+int reader_finish(struct reader *r, unsigned char digest[32], uint64_t *size, struct error *err)
+{
+	if (r->fd < 0)
+		return error_setk(err, ERROR_INTERNAL, "reader_finish() on a memory reader");
+	/* libarchive stops at the end-of-archive blocks; hash whatever follows them too. */
+	for (;;) {
+		const void *p;
+		ssize_t n = read_cb(r->a, r, &p);
+
+		if (n < 0) {
+			errno = r->read_error;
+			return error_errno(err, "cannot read '%s'", r->shown);
+		}
+		if (!n)
+			break;
+	}
+	sha256_final(&r->sha, digest);
+	*size = r->consumed;
+	return 0;
+}
+
+void reader_close(struct reader *r)
+{
+	if (!r)
+		return;
+	archive_read_free(r->a);
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->sha.ctx)
+		sha256_release(&r->sha);
+	free(r->chunk);
+	free(r->shown);
+	free(r);
+}

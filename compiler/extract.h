@@ -1,0 +1,54 @@
+#ifndef SLUGC_EXTRACT_H
+#define SLUGC_EXTRACT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct error;
+
+/*
+ * Reading tar archives (plain or gzip), over libarchive's read side, spoken
+ * to from here only. A reader hands out entries one at a time; while reading
+ * a file it also hashes every compressed byte it consumes, so a slug is
+ * verified and checksummed in one pass.
+ */
+
+enum entry_type {
+	ENTRY_FILE = 'f',
+	ENTRY_DIR = 'd',
+	ENTRY_SYMLINK = 'l',
+	ENTRY_HARDLINK = 'h',
+	ENTRY_OTHER = 'o', /* device, FIFO, socket */
+};
+
+struct reader_entry {
+	const char *path;
+	const char *link;   /* symlink target or hard link path, else NULL */
+	const char *uname, *gname;
+	enum entry_type type;
+	const char *other;  /* for ENTRY_OTHER: "FIFO", "character device", ... */
+	mode_t perm;
+	int64_t size, mtime, uid, gid;
+	int has_xattrs;     /* extended attributes, ACLs or file flags present */
+};
+
+struct reader;
+
+/* Open a file. The SHA-256 of its bytes is available after reader_finish(). */
+int reader_open_file(struct reader **out, const char *path, struct error *err);
+/* Open bytes in memory (fuzzing, tests); they must outlive the reader. */
+int reader_open_memory(struct reader **out, const void *data, size_t len, const char *shown,
+		       struct error *err);
+/* 1 and *e filled (valid until the next call), 0 at the end, -1 on a damaged archive. */
+int reader_next(struct reader *r, struct reader_entry *e, struct error *err);
+/* Read the data of the current entry (0 at its end). */
+ssize_t reader_read(struct reader *r, void *buf, size_t len, struct error *err);
+/*
+ * Consume the rest of the input (for the digest) and return the SHA-256 of
+ * all of it and its size. Only for readers opened on a file.
+ */
+int reader_finish(struct reader *r, unsigned char digest[32], uint64_t *size, struct error *err);
+void reader_close(struct reader *r);
+
+#endif

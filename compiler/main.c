@@ -1,0 +1,105 @@
+/*
+ * slugc: the command table and dispatch. Each row names a subcommand, the
+ * function that runs it and the summary --help prints.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "error.h"
+#include "fsutil.h"
+#include "output.h"
+#include "regex.h"
+#include "sig.h"
+#include "version.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct error *err);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "compile", cmd_compile, "turn a source tree into a slug and its manifest" },
+	{ "inspect", cmd_inspect, "verify a slug; show its size, checksum, files and process types" },
+};
+
+static void print_help(void)
+{
+	size_t i;
+
+	out_text("usage: slugc <command> [options]\n\n"
+		 "slugc compiles application source into a reproducible Heroku slug.\n\n"
+		 "Commands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		out_text("  %-10s %s\n", commands[i].name, commands[i].summary);
+	out_text("\n"
+		 "  slugc <command> --help   options of one command\n"
+		 "  slugc --version          print the version\n\n"
+		 "Exit status: 0 success, 1 failure (the reason on stderr), 2 usage error.\n");
+}
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int run(int argc, char **argv, const char **cmdname, struct error *err)
+{
+	const struct command *cmd;
+	char *help_argv[3];
+
+	if (argc < 2)
+		return print_help(), error_setk(err, ERROR_USAGE, "missing command");
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		out_text("slugc %s\n", SLUGC_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		print_help();
+		return 0;
+	}
+	if (!strcmp(argv[1], "help")) {
+		if (argc < 3) {
+			print_help();
+			return 0;
+		}
+		cmd = find_command(argv[2]);
+		if (!cmd)
+			return error_setk(err, ERROR_USAGE, "no command '%s' (see 'slugc --help')", argv[2]);
+		help_argv[0] = argv[2];
+		help_argv[1] = "--help";
+		help_argv[2] = NULL;
+		*cmdname = cmd->name;
+		return cmd->fn(2, help_argv, err);
+	}
+	cmd = find_command(argv[1]);
+	if (!cmd)
+		return error_setk(err, ERROR_USAGE, "no command '%s' (see 'slugc --help')", argv[1]);
+	*cmdname = cmd->name;
+	return cmd->fn(argc - 1, argv + 1, err);
+}
+
+int main(int argc, char **argv)
+{
+	struct error err = ERROR_INIT;
+	const char *cmdname = NULL;
+	int status = 0;
+
+	sig_install();
+	fs_raise_fd_limit();
+	if (run(argc, argv, &cmdname, &err) < 0) {
+		out_error(cmdname, &err);
+		status = error_exit_code(&err);
+	}
+	regex_cleanup();
+	out_release();
+	if (err.kind == ERROR_INTERRUPTED)
+		sig_reraise();
+	return status;
+}

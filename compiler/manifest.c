@@ -1,0 +1,132 @@
+/*
+ * The manifest stage: write slug.json beside the slug, and read one back.
+ * Field names are the Platform API's, so publish sends them as they are.
+ */
+#include "manifest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "build.h"
+#include "error.h"
+#include "fsutil.h"
+#include "json.h"
+#include "output.h"
+#include "regex.h"
+#include "version.h"
+#include "xalloc.h"
+
+struct json *manifest_from_build(const struct build *b)
+{
+	struct json *doc = json_new_object();
+	struct json *types = json_new_object();
+	struct json *slugc = json_new_object();
+	struct json *source = json_new_object();
+	struct json *bps = json_new_array();
+	char checksum[8 + SHA256_HEX_LEN];
+	size_t i;
+
+	for (i = 0; i < b->process_types.nr; i++)
+		json_add_str(types, b->process_types.v[i].name, b->process_types.v[i].command);
+	build_checksum(b, checksum);
+
+	json_add(doc, "process_types", types);
+	json_add_str(doc, "commit", b->commit);
+	json_add_str(doc, "commit_description", b->commit_description);
+	json_add_str(doc, "buildpack_provided_description", b->buildpack_description);
+	json_add_str(doc, "stack", b->opt.stack);
+	json_add_str(doc, "checksum", checksum);
+	json_add_int(doc, "size", (int64_t)b->slug_size);
+
+	json_add_str(slugc, "version", SLUGC_VERSION);
+	json_add_str(source, "kind", b->source_kind);
+	json_add_str(source, "url", b->source_url);
+	json_add_str(source, "rev", b->source_rev);
+	json_add(slugc, "source", source);
+	json_add_int(slugc, "source_date_epoch", b->source_date_epoch);
+	json_add_int(slugc, "files", (int64_t)b->files);
+	json_add(slugc, "runtimes", json_new_array());
+	for (i = 0; i < b->buildpacks.nr; i++)
+		json_append(bps, json_new_string(b->buildpacks.v[i]));
+	json_add(slugc, "buildpacks", bps);
+	json_add(doc, "slugc", slugc);
+	return doc;
+}
+
+int manifest_run(struct build *b, struct error *err)
+{
+	struct json *doc = manifest_from_build(b);
+	char *text = json_print(doc, 1);
+	int ret;
+
+	ret = fs_write_all(b->manifest.fd, text, strlen(text), b->manifest_path, err);
+	if (!ret)
+		ret = fs_write_all(b->manifest.fd, "\n", 1, b->manifest_path, err);
+	free(text);
+	json_free(doc);
+	return ret;
+}
+
+/* A field that must be a string or null when present. */
+static int optional_string(const struct json *doc, const char *key, const char **out,
+			   const char *path, struct error *err)
+{
+	const struct json *v = json_get(doc, key);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return error_set(err, "'%s': \"%s\" must be a string or null", path, key);
+	*out = json_string(v);
+	return 0;
+}
+
+int manifest_load(struct manifest *m, const char *path, struct error *err)
+{
+	const struct json *types, *t;
+	struct error merr = ERROR_INIT;
+
+	m->doc = json_load(path, MANIFEST_MAX_BYTES, err);
+	if (!m->doc)
+		return -1;
+	if (!json_is_object(m->doc))
+		return error_set(err, "'%s' is not a slug manifest (expected a JSON object)", path);
+
+	types = json_get(m->doc, "process_types");
+	if (!json_is_object(types))
+		return error_set(err, "'%s' has no \"process_types\" object", path);
+	for (t = json_child(types); t; t = json_next(t)) {
+		if (!json_is_string(t))
+			return error_set(err, "'%s': process type '%s' must be a string command", path,
+					 json_key(t));
+		procfile_set(&m->process_types, json_key(t), json_string(t), 0);
+	}
+	if (procfile_check_api(&m->process_types, err) < 0)
+		return error_prefix(err, "'%s'", path);
+
+	if (optional_string(m->doc, "checksum", &m->checksum, path, err) < 0 ||
+	    optional_string(m->doc, "commit", &m->commit, path, err) < 0 ||
+	    optional_string(m->doc, "commit_description", &m->commit_description, path, err) < 0 ||
+	    optional_string(m->doc, "buildpack_provided_description",
+			    &m->buildpack_provided_description, path, err) < 0 ||
+	    optional_string(m->doc, "stack", &m->stack, path, err) < 0)
+		return -1;
+	if (m->checksum &&
+	    regex_match(regex_static("^SHA256:[0-9a-f]{64}$", 0), m->checksum, strlen(m->checksum),
+			NULL, &merr) != 1)
+		return error_set(err, "'%s': checksum must look like \"SHA256:<64 lowercase hex>\"", path);
+	if (json_get(m->doc, "size") && json_get_int(m->doc, "size", &m->size) < 0)
+		return error_set(err, "'%s': size must be an integer number of bytes", path);
+	return 0;
+}
+
+void manifest_release(struct manifest *m)
+{
+	json_free(m->doc);
+	procfile_release(&m->process_types);
+	m->doc = NULL;
+	m->checksum = m->commit = m->commit_description = NULL;
+	m->buildpack_provided_description = m->stack = NULL;
+	m->size = -1;
+}

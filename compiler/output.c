@@ -1,0 +1,182 @@
+#include "output.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "error.h"
+#include "strvec.h"
+#include "xalloc.h"
+
+static enum out_level level = OUT_NORMAL;
+static int json_mode;
+static struct strvec secrets = STRVEC_INIT;
+
+void out_setup(enum out_level lvl, int json)
+{
+	level = lvl;
+	json_mode = json;
+}
+
+enum out_level out_level(void)
+{
+	return level;
+}
+
+int out_json_mode(void)
+{
+	return json_mode;
+}
+
+int out_is_tty(void)
+{
+	return isatty(STDERR_FILENO);
+}
+
+void out_add_secret(const char *secret)
+{
+	/* Very short strings would redact ordinary words; no real token is that short. */
+	if (!secret || strlen(secret) < 4 || strvec_find(&secrets, secret) >= 0)
+		return;
+	strvec_push(&secrets, secret);
+}
+
+static void redact(struct buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < secrets.nr; i++) {
+		const char *s = secrets.v[i];
+		size_t slen = strlen(s);
+		char *hit;
+
+		while ((hit = memmem(b->ptr, b->len, s, slen))) {
+			struct buf nb = BUF_INIT;
+			size_t off = (size_t)(hit - b->ptr);
+
+			buf_add(&nb, b->ptr, off);
+			buf_addstr(&nb, "[REDACTED]");
+			buf_add(&nb, hit + slen, b->len - off - slen);
+			buf_release(b);
+			*b = nb;
+		}
+	}
+}
+
+char *out_redact(const char *s)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addstr(&b, s);
+	redact(&b);
+	return buf_detach(&b, NULL);
+}
+
+static void emit(FILE *f, const char *prefix, const char *fmt, va_list ap)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addstr(&b, prefix);
+	buf_vaddf(&b, fmt, ap);
+	redact(&b);
+	buf_addch(&b, '\n');
+	fwrite(b.ptr, 1, b.len, f);
+	fflush(f);
+	buf_release(&b);
+}
+
+void out_step(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (json_mode || level < OUT_NORMAL)
+		return;
+	va_start(ap, fmt);
+	emit(stdout, "-----> ", fmt, ap);
+	va_end(ap);
+}
+
+void out_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (json_mode || level < OUT_NORMAL)
+		return;
+	va_start(ap, fmt);
+	emit(stdout, "       ", fmt, ap);
+	va_end(ap);
+}
+
+void out_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(stderr, " !     ", fmt, ap);
+	va_end(ap);
+}
+
+void out_trace(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level < OUT_VERBOSE)
+		return;
+	va_start(ap, fmt);
+	emit(stderr, "trace: ", fmt, ap);
+	va_end(ap);
+}
+
+static void emit_plain(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void emit_plain(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(f, "", fmt, ap);
+	va_end(ap);
+}
+
+void out_error(const char *cmd, const struct error *err)
+{
+	char line[sizeof(err->msg)];
+	char *p;
+
+	/* One line, whatever a server or a file put into the message. */
+	memcpy(line, err->msg, sizeof(line));
+	for (p = line; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if (cmd)
+		emit_plain(stderr, "slugc %s: %s", cmd, line);
+	else
+		emit_plain(stderr, "slugc: %s", line);
+}
+
+void out_json(const char *doc)
+{
+	emit_plain(stdout, "%s", doc);
+}
+
+void out_text(const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	redact(&b);
+	fwrite(b.ptr, 1, b.len, stdout);
+	fflush(stdout);
+	buf_release(&b);
+}
+
+void out_release(void)
+{
+	strvec_clear(&secrets);
+	level = OUT_NORMAL;
+	json_mode = 0;
+}

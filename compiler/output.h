@@ -1,0 +1,46 @@
+#ifndef SLUGC_OUTPUT_H
+#define SLUGC_OUTPUT_H
+
+#include <stdarg.h>
+
+struct error;
+
+/*
+ * The one output funnel. Every line slugc shows goes through here: buildpack
+ * style steps ("-----> ...") and sub-steps on stdout, warnings and traces on
+ * stderr. Registered secrets are redacted here and nowhere else. In --json
+ * mode the human stdout lines are silenced, so stdout carries exactly the one
+ * document given to out_json().
+ */
+
+enum out_level {
+	OUT_QUIET = 0,   /* -q: warnings and errors only */
+	OUT_NORMAL = 1,
+	OUT_VERBOSE = 2, /* -v: also traces */
+};
+
+void out_setup(enum out_level level, int json);
+enum out_level out_level(void);
+int out_json_mode(void);
+/* Whether stderr is a terminal (progress bars and colour only then). */
+int out_is_tty(void);
+
+void out_step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void out_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void out_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void out_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line on stderr: "slugc: <message>" (or "slugc <cmd>: ..."). */
+void out_error(const char *cmd, const struct error *err);
+/* The single JSON document of --json mode (a newline is added). */
+void out_json(const char *doc);
+/* Text printed as is on stdout, redacted (help, tables). */
+void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Never show this string again; every later line has it replaced by "[REDACTED]". */
+void out_add_secret(const char *secret);
+/* Redact registered secrets in a copy of s (caller frees). */
+char *out_redact(const char *s);
+/* Forget secrets and settings (end of main). */
+void out_release(void);
+
+#endif

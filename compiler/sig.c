@@ -1,0 +1,54 @@
+#include "sig.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include "error.h"
+
+static volatile sig_atomic_t pending;
+
+static void on_signal(int signo)
+{
+	pending = signo;
+	/* The next one of this kind is not caught: a stuck cleanup can still be killed. */
+	signal(signo, SIG_DFL);
+}
+
+void sig_install(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	unsigned i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	/* A closed pipe is reported by write() as EPIPE, with the file named. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int sig_pending(void)
+{
+	return pending;
+}
+
+int sig_check(struct error *err)
+{
+	if (!pending)
+		return 0;
+	return error_setk(err, ERROR_INTERRUPTED, "interrupted by %s",
+			  pending == SIGINT ? "SIGINT" : pending == SIGTERM ? "SIGTERM" : "SIGHUP");
+}
+
+void sig_reraise(void)
+{
+	int signo = pending;
+
+	if (!signo)
+		return;
+	signal(signo, SIG_DFL);
+	raise(signo);
+}

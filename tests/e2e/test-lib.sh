@@ -1,0 +1,156 @@
+# test-lib.sh: the small library every end-to-end test sources.
+#
+#   . "$(dirname "$0")/test-lib.sh"
+#   test_expect_success 'what it checks' '
+#       slugc compile app -o s.tgz &&
+#       test -f s.tgz
+#   '
+#   test_done
+#
+# Each script runs in its own scratch directory ($TRASH, removed at exit)
+# with TMPDIR and HOME pointing inside it, so nothing leaks into the machine.
+# A test body runs in a subshell with `set -e`; its output is shown only
+# when it fails. Services a test starts register their cleanup with
+# test_cleanup, which runs at exit whatever happened.
+
+set -u
+: "${SLUGC:?set SLUGC to the slugc binary (ctest does)}"
+: "${SLUGC_SOURCE_DIR:?set SLUGC_SOURCE_DIR to the source tree (ctest does)}"
+
+TEST_NAME=$(basename "$0" .sh)
+TEST_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/slugc-$TEST_NAME.XXXXXX")
+EXAMPLES="$SLUGC_SOURCE_DIR/examples"
+export TMPDIR="$TRASH/tmp" HOME="$TRASH/home"
+mkdir -p "$TMPDIR" "$HOME"
+unset SOURCE_DATE_EPOCH SLUGC_THREADS
+export LC_ALL=C.UTF-8
+
+test_count=0
+test_failures=0
+_cleanups=()
+
+test_cleanup() {
+	_cleanups+=("$1")
+}
+
+_run_cleanups() {
+	local i
+	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_cleanups[i]}" >/dev/null 2>&1 || true
+	done
+	chattr -R -i "$TRASH" 2>/dev/null
+	chmod -R u+rwX "$TRASH" 2>/dev/null
+	rm -rf "$TRASH"
+}
+trap _run_cleanups EXIT
+
+cd "$TRASH" || exit 99
+
+slugc() {
+	"$SLUGC" "$@"
+}
+
+test_expect_success() {
+	local desc=$1 body=$2 log="$TRASH/.test.log"
+	test_count=$((test_count + 1))
+	if (set -e; cd "$TRASH"; eval "$body") >"$log" 2>&1; then
+		echo "ok $test_count - $desc"
+	else
+		test_failures=$((test_failures + 1))
+		echo "not ok $test_count - $desc"
+		sed 's/^/#   /' "$log"
+	fi
+}
+
+test_done() {
+	echo "1..$test_count"
+	if [ "$test_failures" -gt 0 ]; then
+		echo "# failed $test_failures of $test_count in $TEST_NAME"
+		exit 1
+	fi
+	exit 0
+}
+
+# --- assertions (each prints why it failed) ---
+
+# expect_exit STATUS CMD...: run CMD with stdout in ./out and stderr in ./err.
+expect_exit() {
+	local want=$1 got=0
+	shift
+	"$@" >out 2>err || got=$?
+	if [ "$got" != "$want" ]; then
+		echo "expected exit $want, got $got from: $*"
+		echo "--- stdout"; cat out; echo "--- stderr"; cat err
+		return 1
+	fi
+}
+
+# expect_error STATUS NEEDLE CMD...: fails with one line on stderr containing NEEDLE.
+expect_error() {
+	local want=$1 needle=$2
+	shift 2
+	expect_exit "$want" "$@" || return 1
+	if [ "$(wc -l <err)" != 1 ]; then
+		echo "expected exactly one line on stderr, got:"; cat err
+		return 1
+	fi
+	contains err "$needle"
+}
+
+contains() {
+	if ! grep -qF -- "$2" "$1"; then
+		echo "'$1' does not contain '$2':"; cat "$1"
+		return 1
+	fi
+}
+
+not_contains() {
+	if grep -qF -- "$2" "$1"; then
+		echo "'$1' unexpectedly contains '$2':"; cat "$1"
+		return 1
+	fi
+}
+
+equal() {
+	if [ "$1" != "$2" ]; then
+		echo "expected '$2', got '$1'"
+		return 1
+	fi
+}
+
+sha() {
+	sha256sum "$1" | cut -d' ' -f1
+}
+
+size_of() {
+	stat -c %s "$1"
+}
+
+# slugtool SUBCOMMAND ARGS: the Python helper that reads slugs independently of slugc.
+slugtool() {
+	python3 "$TEST_LIB_DIR/lib/slugtool.py" "$@"
+}
+
+# json FILE EXPR: evaluate a Python expression over the document bound to `d`.
+json() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(v if isinstance(v,str) else json.dumps(v, sort_keys=True))' "$1" "$2"
+}
+
+# no_temp_files DIR: no slugc temporaries were left in DIR.
+no_temp_files() {
+	local left
+	left=$(find "$1" -maxdepth 1 -name '.*.tmp-*' 2>/dev/null)
+	if [ -n "$left" ]; then
+		echo "temporary files left in $1: $left"
+		return 1
+	fi
+}
+
+# tmpdir_clean: the build left nothing in $TMPDIR.
+tmpdir_clean() {
+	if [ -n "$(ls -A "$TMPDIR")" ]; then
+		echo "left in TMPDIR:"; ls -la "$TMPDIR"
+		return 1
+	fi
+}
