@@ -196,6 +196,19 @@ int fs_readlinkat(int dirfd, const char *name, struct buf *out, const char *show
 	return 0;
 }
 
+int fs_tree_link(void *ctx, const char *relpath, const char **target)
+{
+	struct fs_tree_links *l = ctx;
+	struct error ignored = ERROR_INIT;
+	struct stat st;
+
+	if (fstatat(l->root_fd, relpath, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode) ||
+	    fs_readlinkat(l->root_fd, relpath, l->scratch, relpath, &ignored) < 0)
+		return 0;
+	*target = l->scratch->ptr;
+	return 1;
+}
+
 int fs_exists(const char *path)
 {
 	struct stat st;

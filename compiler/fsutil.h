@@ -25,6 +25,17 @@ const char *fs_special_kind(mode_t mode);
 /* readlinkat() into a buffer; a target longer than PATH_MAX is an error. */
 int fs_readlinkat(int dirfd, const char *name, struct buf *out, const char *shown,
 		  struct error *err);
+/*
+ * The symlinks of a tree, looked up relative to its root descriptor: a
+ * path_lookup_fn (path.h) for path_resolve_in_root() and
+ * path_check_symlink(). The returned target lives in `scratch`.
+ */
+struct fs_tree_links {
+	int root_fd;
+	struct buf *scratch;
+};
+int fs_tree_link(void *ctx, const char *relpath, const char **target);
+
 /* write() all of data, retrying short writes; failures name `shown`. */
 int fs_write_all(int fd, const void *data, size_t len, const char *shown, struct error *err);
 /* Whether path exists (lstat). */

@@ -149,23 +149,12 @@ out:
 	return ret;
 }
 
-static int lookup_tree_link(void *ctx, const char *relpath, const char **target)
-{
-	struct packer *p = ctx;
-	struct error ignored = ERROR_INIT;
-	struct stat st;
-
-	if (fstatat(p->root_fd, relpath, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode) ||
-	    fs_readlinkat(p->root_fd, relpath, &p->lookup, relpath, &ignored) < 0)
-		return 0;
-	*target = p->lookup.ptr;
-	return 1;
-}
-
 static int pack_symlink(struct packer *p, const struct walk_entry *e, struct error *err)
 {
+	struct fs_tree_links links = { p->root_fd, &p->lookup };
+
 	if (fs_readlinkat(e->dirfd, e->name, &p->link, e->path, err) < 0 ||
-	    path_check_symlink(e->path, p->link.ptr, p->real_root, lookup_tree_link, p, &p->stored,
+	    path_check_symlink(e->path, p->link.ptr, p->real_root, fs_tree_link, &links, &p->stored,
 			       err) < 0 ||
 	    write_header(p, AE_IFLNK, 0777, 0, p->stored.ptr, err) < 0)
 		return -1;

@@ -26,26 +26,14 @@ struct copy {
 	struct buf link;        /* readlink scratch */
 };
 
-static int lookup_source_link(void *ctx, const char *relpath, const char **target)
-{
-	struct copy *c = ctx;
-	struct error ignored = ERROR_INIT;
-	struct stat st;
-
-	if (fstatat(c->src_fd, relpath, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode) ||
-	    fs_readlinkat(c->src_fd, relpath, &c->link, relpath, &ignored) < 0)
-		return 0;
-	*target = c->link.ptr;
-	return 1;
-}
-
 static int copy_symlink(struct copy *c, const struct walk_entry *e, struct error *err)
 {
 	struct buf target = BUF_INIT, stored = BUF_INIT;
+	struct fs_tree_links links = { c->src_fd, &c->link };
 	int ret = -1;
 
 	if (fs_readlinkat(e->dirfd, e->name, &target, e->path, err) < 0 ||
-	    path_check_symlink(e->path, target.ptr, c->src_root, lookup_source_link, c, &stored,
+	    path_check_symlink(e->path, target.ptr, c->src_root, fs_tree_link, &links, &stored,
 			       err) < 0)
 		goto out;
 	if (symlinkat(stored.ptr, c->dst_fd, e->path) < 0) {

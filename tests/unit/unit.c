@@ -1,5 +1,11 @@
 #include "unit.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +16,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "path.h"
+#include "regex.h"
 #include "xalloc.h"
 
 static void die(const char *what, const char *arg)
@@ -150,6 +157,28 @@ void unit_free_cases(struct unit_case *v, size_t nr)
 		strvec_clear(&v[i].expect);
 	}
 	free(v);
+}
+
+int unit_run_cases(const char *group, const char *file, void (*fn)(void **state),
+		   const struct CMUnitTest *extra, size_t nextra)
+{
+	size_t n, i;
+	struct unit_case *cases = unit_load_cases(file, &n);
+	struct CMUnitTest *tests = xcalloc(n + nextra, sizeof(*tests));
+	int failed;
+
+	for (i = 0; i < n; i++) {
+		tests[i].name = cases[i].name;
+		tests[i].test_func = fn;
+		tests[i].initial_state = &cases[i];
+	}
+	for (i = 0; i < nextra; i++)
+		tests[n + i] = extra[i];
+	failed = _cmocka_run_group_tests(group, tests, n + nextra, NULL, NULL);
+	free(tests);
+	unit_free_cases(cases, n);
+	regex_cleanup();
+	return failed;
 }
 
 char *unit_tmpdir(void)

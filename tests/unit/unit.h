@@ -30,6 +30,15 @@ struct unit_case {
 struct unit_case *unit_load_cases(const char *file, size_t *nr);
 void unit_free_cases(struct unit_case *v, size_t nr);
 
+/*
+ * Run every case of SLUGC_TEST_DATA/<file> as its own named cmocka test of
+ * `fn` (the case is *state), followed by the `extra` tests; returns the
+ * number of failures, as cmocka's group runner does.
+ */
+struct CMUnitTest;
+int unit_run_cases(const char *group, const char *file, void (*fn)(void **state),
+		   const struct CMUnitTest *extra, size_t nextra);
+
 /* A fresh scratch directory; remove with unit_rmtree(). */
 char *unit_tmpdir(void);
 void unit_rmtree(const char *dir);

@@ -11,7 +11,6 @@
 
 #include "error.h"
 #include "procfile.h"
-#include "regex.h"
 #include "unit.h"
 #include "xalloc.h"
 
@@ -120,25 +119,11 @@ static void huge_file_is_bounded(void **state)
 
 int main(void)
 {
-	size_t n, i;
-	struct unit_case *cases = unit_load_cases("cases.txt", &n);
-	struct CMUnitTest *tests = xcalloc(n + 3, sizeof(*tests));
-	int failed;
+	const struct CMUnitTest extra[] = {
+		cmocka_unit_test(api_names),
+		cmocka_unit_test(set_replaces),
+		cmocka_unit_test(huge_file_is_bounded),
+	};
 
-	for (i = 0; i < n; i++) {
-		tests[i].name = cases[i].name;
-		tests[i].test_func = run_case;
-		tests[i].initial_state = &cases[i];
-	}
-	tests[n].name = "api names";
-	tests[n].test_func = api_names;
-	tests[n + 1].name = "set replaces";
-	tests[n + 1].test_func = set_replaces;
-	tests[n + 2].name = "huge file is bounded";
-	tests[n + 2].test_func = huge_file_is_bounded;
-	failed = _cmocka_run_group_tests("procfile", tests, n + 3, NULL, NULL);
-	free(tests);
-	unit_free_cases(cases, n);
-	regex_cleanup();
-	return failed;
+	return unit_run_cases("procfile", "cases.txt", run_case, extra, ARRAY_SIZE(extra));
 }

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "error.h"
-#include "regex.h"
 #include "slugignore.h"
 #include "strvec.h"
 #include "unit.h"
@@ -102,25 +101,11 @@ static void hostile_pattern_is_bounded(void **state)
 
 int main(void)
 {
-	size_t n, i;
-	struct unit_case *cases = unit_load_cases("cases.txt", &n);
-	struct CMUnitTest *tests = xcalloc(n + 3, sizeof(*tests));
-	int failed;
+	const struct CMUnitTest extra[] = {
+		cmocka_unit_test(negation_warns),
+		cmocka_unit_test(missing_file_is_empty),
+		cmocka_unit_test(hostile_pattern_is_bounded),
+	};
 
-	for (i = 0; i < n; i++) {
-		tests[i].name = cases[i].name;
-		tests[i].test_func = run_case;
-		tests[i].initial_state = &cases[i];
-	}
-	tests[n].name = "negation warns";
-	tests[n].test_func = negation_warns;
-	tests[n + 1].name = "missing file is empty";
-	tests[n + 1].test_func = missing_file_is_empty;
-	tests[n + 2].name = "hostile pattern is bounded";
-	tests[n + 2].test_func = hostile_pattern_is_bounded;
-	failed = _cmocka_run_group_tests("slugignore", tests, n + 3, NULL, NULL);
-	free(tests);
-	unit_free_cases(cases, n);
-	regex_cleanup();
-	return failed;
+	return unit_run_cases("slugignore", "cases.txt", run_case, extra, ARRAY_SIZE(extra));
 }
