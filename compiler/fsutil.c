@@ -82,7 +82,7 @@ int fs_remove_tree(const char *path, struct error *err)
 	}
 	if ((st.st_mode & 0700) != 0700 && chmod(path, 0700) < 0)
 		return error_errno(err, "cannot make '%s' writable", path);
-	if (walk_tree(path, remove_pre, remove_post, NULL, err) < 0)
+	if (walk_tree(path, remove_pre, remove_post, NULL, WALK_IGNORE_SIGNALS, err) < 0)
 		return -1;
 	if (rmdir(path) < 0 && errno != ENOENT)
 		return error_errno(err, "cannot remove directory '%s'", path);

@@ -22,6 +22,7 @@
 #include "output.h"
 #include "path.h"
 #include "pgzip.h"
+#include "sig.h"
 #include "walk.h"
 #include "xalloc.h"
 
@@ -123,7 +124,11 @@ static int pack_file(struct packer *p, const struct walk_entry *e, struct error 
 	if (write_header(p, AE_IFREG, perm, st.st_size, NULL, err) < 0)
 		goto out;
 	for (left = (uint64_t)st.st_size; left;) {
-		ssize_t n = read(fd, p->chunk, left < READ_CHUNK ? (size_t)left : READ_CHUNK);
+		ssize_t n;
+
+		if (sig_check(err) < 0) /* a multi-gigabyte file must not delay an interrupt */
+			goto out;
+		n = read(fd, p->chunk, left < READ_CHUNK ? (size_t)left : READ_CHUNK);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -229,7 +234,7 @@ int pack_tree(const char *root, int fd, const char *shown, const struct pack_opt
 	if (write_header(&p, AE_IFDIR, 0755, 0, NULL, err) < 0)
 		goto out;
 	res->dirs++;
-	if (walk_tree(real, pack_entry, NULL, &p, err) < 0)
+	if (walk_tree(real, pack_entry, NULL, &p, 0, err) < 0)
 		goto out;
 	if (archive_write_close(p.a) != ARCHIVE_OK) {
 		archive_failed(&p, err, "the end of the archive");
@@ -309,7 +314,7 @@ int pack_largest_dirs(const char *root, unsigned n, char **out, struct error *er
 	size_t i;
 	int ret = -1;
 
-	if (walk_tree(root, du_entry, NULL, &d, err) < 0)
+	if (walk_tree(root, du_entry, NULL, &d, 0, err) < 0)
 		goto out;
 	if (d.nr > 1)
 		qsort(d.v, d.nr, sizeof(*d.v), dirsize_cmp);

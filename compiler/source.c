@@ -111,7 +111,7 @@ static int copy_directory(struct build *b, const char *src, struct error *err)
 		error_errno(err, "cannot open '%s'", b->app_dir);
 		goto out;
 	}
-	ret = walk_tree(src, copy_entry, NULL, &c, err);
+	ret = walk_tree(src, copy_entry, NULL, &c, 0, err);
 out:
 	if (c.src_fd >= 0)
 		close(c.src_fd);

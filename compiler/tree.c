@@ -82,7 +82,7 @@ int tree_run(struct build *b, struct error *err)
 			 slugignore_count(rules) == 1 ? "" : "s");
 		p.rules = rules;
 	}
-	if (walk_tree(b->app_dir, prune_entry, NULL, &p, err) < 0)
+	if (walk_tree(b->app_dir, prune_entry, NULL, &p, 0, err) < 0)
 		goto out;
 	if (p.rules)
 		out_info("Removed %lu path%s", p.removed, p.removed == 1 ? "" : "s");

@@ -20,6 +20,7 @@ struct dent {
 struct walker {
 	walk_fn pre, post;
 	void *ctx;
+	unsigned flags;
 	struct buf path;
 	const char *root;
 };
@@ -115,7 +116,7 @@ static int walk_dir(struct walker *w, int dirfd, unsigned depth, struct error *e
 		struct walk_entry e;
 		int r;
 
-		if (sig_check(err) < 0)
+		if (!(w->flags & WALK_IGNORE_SIGNALS) && sig_check(err) < 0)
 			goto out;
 		buf_setlen(&w->path, base);
 		if (base)
@@ -164,9 +165,10 @@ out:
 	return ret;
 }
 
-int walk_tree(const char *root, walk_fn pre, walk_fn post, void *ctx, struct error *err)
+int walk_tree(const char *root, walk_fn pre, walk_fn post, void *ctx, unsigned flags,
+	      struct error *err)
 {
-	struct walker w = { pre, post, ctx, BUF_INIT, root };
+	struct walker w = { pre, post, ctx, flags, BUF_INIT, root };
 	int fd, r;
 
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

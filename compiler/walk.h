@@ -24,14 +24,21 @@ struct walk_entry {
 
 enum { WALK_CONTINUE = 0, WALK_SKIP = 1 };
 
+/* Flags for walk_tree(). */
+enum {
+	WALK_IGNORE_SIGNALS = 1, /* for cleanup walks, which must finish after an interrupt */
+};
+
 /*
  * pre() is called for every entry before a directory's contents; returning
  * WALK_SKIP does not descend. post() (may be NULL) is called for a directory
  * after its contents. Either returning -1 stops the walk with that error.
- * Interrupts are checked between entries.
+ * Unless WALK_IGNORE_SIGNALS is given, a pending interrupt stops the walk
+ * between entries with an ERROR_INTERRUPTED error.
  */
 typedef int (*walk_fn)(const struct walk_entry *e, void *ctx, struct error *err);
-int walk_tree(const char *root, walk_fn pre, walk_fn post, void *ctx, struct error *err);
+int walk_tree(const char *root, walk_fn pre, walk_fn post, void *ctx, unsigned flags,
+	      struct error *err);
 
 /* Deepest directory nesting a walk accepts. */
 #define WALK_MAX_DEPTH 512
