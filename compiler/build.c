@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 #include "output.h"
@@ -48,6 +49,7 @@ void build_release(struct build *b)
 	free(b->source_kind);
 	free(b->source_url);
 	free(b->source_rev);
+	free(b->app_subdir);
 	free(b->commit);
 	free(b->commit_description);
 	free(b->buildpack_description);
@@ -84,6 +86,21 @@ void build_checksum(const struct build *b, char out[8 + SHA256_HEX_LEN])
 	memcpy(out + 7, hex, SHA256_HEX_LEN + 1);
 }
 
+/* Run one stage; -v shows how long each took, so users can see where a build's time goes. */
+static int run_stage(struct build *b, const char *name, int (*fn)(struct build *, struct error *),
+		     struct error *err)
+{
+	struct timespec t0, t1;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = fn(b, err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	out_trace("stage %s: %.3f s", name,
+		  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return r;
+}
+
 int build_run(struct build *b, struct error *err)
 {
 	int64_t env_epoch;
@@ -104,14 +121,15 @@ int build_run(struct build *b, struct error *err)
 		return -1;
 	b->app_dir = path_join(b->work_dir, "app");
 
-	if (source_run(b, err) < 0)
+	if (run_stage(b, "source", source_run, err) < 0)
 		return -1;
-	/* SOURCE_DATE_EPOCH wins, then the commit's time, then 1980. */
-	b->source_date_epoch = env_epoch >= 0 ? env_epoch
+	/* A forced epoch (verify), then SOURCE_DATE_EPOCH, then the commit's time, then 1980. */
+	b->source_date_epoch = b->opt.epoch >= 0 ? b->opt.epoch
+			       : env_epoch >= 0 ? env_epoch
 			       : b->commit_time >= 0 ? b->commit_time : BUILD_DEFAULT_EPOCH;
 
-	if (tree_run(b, err) < 0 || release_run(b, err) < 0 || pack_run(b, err) < 0 ||
-	    manifest_run(b, err) < 0)
+	if (run_stage(b, "tree", tree_run, err) < 0 || run_stage(b, "release", release_run, err) < 0 ||
+	    run_stage(b, "pack", pack_run, err) < 0 || run_stage(b, "manifest", manifest_run, err) < 0)
 		return -1;
 
 	if (tempfile_commit(&b->slug, err) < 0 || tempfile_commit(&b->manifest, err) < 0)

@@ -24,6 +24,11 @@ struct error;
 
 struct build_options {
 	const char *source;     /* SOURCE as given */
+	const char *rev;        /* --rev; NULL: HEAD (git sources only) */
+	const char *app_dir;    /* --app-dir: the app's subdirectory of the source, or NULL */
+	const char *cache_dir;  /* --cache-dir, or NULL for the default */
+	int worktree;           /* --worktree: the files on disk, not a commit */
+	int64_t epoch;          /* forced SOURCE_DATE_EPOCH (verify), or -1 */
 	const char *output;     /* slug path (-o) */
 	const char *manifest;   /* manifest path; NULL: derived from output */
 	const char *stack;      /* --stack */
@@ -31,6 +36,10 @@ struct build_options {
 	unsigned jobs;          /* compression threads */
 	int level;              /* compression level */
 };
+
+#define BUILD_OPTIONS_INIT { NULL, NULL, NULL, NULL, 0, -1, "slug.tgz", NULL, \
+			     BUILD_DEFAULT_STACK, (uint64_t)BUILD_DEFAULT_MAX_SIZE_MB << 20, 0, \
+			     BUILD_DEFAULT_LEVEL }
 
 #define BUILD_DEFAULT_STACK "heroku-24"
 #define BUILD_DEFAULT_MAX_SIZE_MB 500
@@ -44,9 +53,11 @@ struct build {
 	char *manifest_path;
 
 	/* source */
-	char *source_kind;        /* "dir" */
+	char *source_kind;        /* "dir", "git" or "tarball" */
 	char *source_url;         /* absolute path or URL, credentials stripped */
-	char *source_rev;         /* NULL for a directory */
+	char *source_rev;         /* the revision asked for; NULL for a directory or tarball */
+	char *app_subdir;         /* --app-dir normalised ("apps/web"), or NULL */
+	int dirty;                /* built from files that are not a commit (--worktree) */
 	char *commit;             /* 40-hex or NULL */
 	char *commit_description; /* or NULL */
 	int64_t commit_time;      /* -1 when there is no commit */

@@ -12,6 +12,7 @@ struct error;
 
 int cmd_compile(int argc, char **argv, struct error *err);
 int cmd_inspect(int argc, char **argv, struct error *err);
+int cmd_verify(int argc, char **argv, struct error *err);
 
 /* Shared option helpers (cmd_options.c). */
 

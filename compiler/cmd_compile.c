@@ -13,10 +13,16 @@
 static const char usage[] =
 	"usage: slugc compile SOURCE [options]\n"
 	"\n"
-	"Turn SOURCE (a directory) into a Heroku slug and its JSON manifest.\n"
-	"The source is copied to a private build directory and never modified.\n"
+	"Turn SOURCE into a Heroku slug and its JSON manifest. SOURCE is a directory,\n"
+	"a git work tree or bare repository (the committed tree at --rev is built),\n"
+	"a git URL (file://, git://, http://, https://) or a .tar.gz of source.\n"
+	"The source is never modified.\n"
 	"\n"
 	"  -o, --output FILE     write the slug here (default: slug.tgz)\n"
+	"      --rev REV         git revision: branch, tag, SHA or revspec (default: HEAD)\n"
+	"      --worktree        build a work tree's files as they are on disk\n"
+	"      --app-dir PATH    the app is this subdirectory of the source\n"
+	"      --cache-dir DIR   git mirrors and downloads (default: ~/.cache/slugc)\n"
 	"      --manifest FILE   write the manifest here (default: FILE with .json for .tgz)\n"
 	"      --stack NAME      stack recorded in the manifest (default: heroku-24)\n"
 	"      --max-size MB     fail when the compressed slug is larger (default: 500)\n"
@@ -27,13 +33,19 @@ static const char usage[] =
 	"  -v, --verbose         also print what each stage does\n"
 	"  -h, --help            show this help\n"
 	"\n"
-	"Environment: SOURCE_DATE_EPOCH (mtime of every entry), SLUGC_THREADS, TMPDIR.\n"
+	"Environment: SOURCE_DATE_EPOCH (mtime of every entry; default: the commit's\n"
+	"time), SLUGC_THREADS, SLUGC_CACHE_DIR, TMPDIR; ~/.netrc for git credentials.\n"
 	"Exit status: 0 success, 1 the build failed, 2 usage error.\n";
 
-enum { OPT_MANIFEST = 256, OPT_STACK, OPT_MAX_SIZE, OPT_LEVEL, OPT_JSON };
+enum { OPT_MANIFEST = 256, OPT_STACK, OPT_MAX_SIZE, OPT_LEVEL, OPT_JSON, OPT_REV, OPT_WORKTREE,
+       OPT_APP_DIR, OPT_CACHE_DIR };
 
 static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
+	{ "rev", required_argument, NULL, OPT_REV },
+	{ "worktree", no_argument, NULL, OPT_WORKTREE },
+	{ "app-dir", required_argument, NULL, OPT_APP_DIR },
+	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 	{ "manifest", required_argument, NULL, OPT_MANIFEST },
 	{ "stack", required_argument, NULL, OPT_STACK },
 	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
@@ -86,9 +98,7 @@ static int valid_stack(const char *s)
 
 int cmd_compile(int argc, char **argv, struct error *err)
 {
-	struct build_options opt = { NULL, "slug.tgz", NULL, BUILD_DEFAULT_STACK,
-				     (uint64_t)BUILD_DEFAULT_MAX_SIZE_MB << 20, 0,
-				     BUILD_DEFAULT_LEVEL };
+	struct build_options opt = BUILD_OPTIONS_INIT;
 	enum out_level level = OUT_NORMAL;
 	unsigned long long v;
 	int json = 0, jobs_set = 0, c, ret;
@@ -102,6 +112,20 @@ int cmd_compile(int argc, char **argv, struct error *err)
 			break;
 		case OPT_MANIFEST:
 			opt.manifest = optarg;
+			break;
+		case OPT_REV:
+			if (!*optarg)
+				return cmd_usage(err, "compile", "--rev must not be empty");
+			opt.rev = optarg;
+			break;
+		case OPT_WORKTREE:
+			opt.worktree = 1;
+			break;
+		case OPT_APP_DIR:
+			opt.app_dir = optarg;
+			break;
+		case OPT_CACHE_DIR:
+			opt.cache_dir = optarg;
 			break;
 		case OPT_STACK:
 			if (!valid_stack(optarg))
@@ -146,6 +170,8 @@ int cmd_compile(int argc, char **argv, struct error *err)
 	if (optind + 1 < argc)
 		return cmd_usage(err, "compile", "unexpected argument '%s'", argv[optind + 1]);
 	opt.source = argv[optind];
+	if (opt.rev && opt.worktree)
+		return cmd_usage(err, "compile", "--rev and --worktree exclude each other");
 	if (!*opt.output)
 		return cmd_usage(err, "compile", "--output must not be empty");
 	if (!jobs_set && cmd_default_jobs(&opt.jobs, "compile", err) < 0)

@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "buf.h"
 #include "sha256.h"
+#include "sig.h"
+#include "tree_writer.h"
 #include "xalloc.h"
 
 #define READ_CHUNK (128 * 1024)
@@ -215,4 +218,82 @@ void reader_close(struct reader *r)
 	free(r->chunk);
 	free(r->shown);
 	free(r);
+}
+
+/* "./a/b" → "a/b"; "./" or "." → "" (the archive's root, skipped). */
+static const char *entry_path(const char *p)
+{
+	while (p[0] == '.' && p[1] == '/')
+		p += 2;
+	if (p[0] == '.' && !p[1])
+		p++;
+	return p;
+}
+
+static int extract_file(struct reader *r, struct tree_writer *w, const char *path,
+			const struct reader_entry *e, struct error *err)
+{
+	unsigned char *chunk = xmalloc(READ_CHUNK);
+	int ret = -1;
+
+	if (tree_writer_begin(w, path, (e->perm & 0111) != 0, err) < 0)
+		goto out;
+	for (;;) {
+		ssize_t n = reader_read(r, chunk, READ_CHUNK, err);
+
+		if (n < 0 || (n > 0 && tree_writer_write(w, chunk, (size_t)n, err) < 0)) {
+			struct error ignored = ERROR_INIT;
+
+			tree_writer_end(w, &ignored);
+			goto out;
+		}
+		if (!n)
+			break;
+	}
+	ret = tree_writer_end(w, err);
+out:
+	free(chunk);
+	return ret;
+}
+
+int extract_to_tree(struct reader *r, struct tree_writer *w, struct error *err)
+{
+	struct reader_entry e;
+	int rc;
+
+	while ((rc = reader_next(r, &e, err)) == 1) {
+		const char *path = entry_path(e.path);
+		int ret = 0;
+
+		if (sig_check(err) < 0)
+			return -1;
+		if (!*path && e.type == ENTRY_DIR)
+			continue;
+		switch (e.type) {
+		case ENTRY_DIR:
+			ret = tree_writer_mkdir(w, path, err);
+			break;
+		case ENTRY_FILE:
+			ret = extract_file(r, w, path, &e, err);
+			break;
+		case ENTRY_SYMLINK:
+			ret = tree_writer_symlink(w, path, e.link, err);
+			break;
+		case ENTRY_HARDLINK:
+			ret = tree_writer_hardlink(w, path, entry_path(e.link), err);
+			break;
+		case ENTRY_OTHER: {
+			struct buf q = BUF_INIT;
+
+			buf_add_quoted(&q, path, strlen(path), 200);
+			ret = error_set(err, "entry '%s' is a %s; source archives may hold only files, "
+					"directories and links", q.ptr, e.other);
+			buf_release(&q);
+			break;
+		}
+		}
+		if (ret < 0)
+			return error_prefix(err, "'%s'", r->shown);
+	}
+	return rc < 0 ? -1 : 0;
 }

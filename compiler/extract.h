@@ -51,4 +51,13 @@ ssize_t reader_read(struct reader *r, void *buf, size_t len, struct error *err);
 int reader_finish(struct reader *r, unsigned char digest[32], uint64_t *size, struct error *err);
 void reader_close(struct reader *r);
 
+struct tree_writer;
+/*
+ * Extract every entry through w (tree_writer.h: nothing escapes its root).
+ * A leading "./" is dropped from paths. Directories, files, symlinks and
+ * hard links to earlier entries are written; devices, FIFOs and sockets are
+ * refused with an error naming the entry.
+ */
+int extract_to_tree(struct reader *r, struct tree_writer *w, struct error *err);
+
 #endif

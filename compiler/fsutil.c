@@ -216,6 +216,13 @@ int fs_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+int fs_is_symlink(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
 int fs_is_dir(const char *path)
 {
 	struct stat st;

@@ -40,6 +40,8 @@ int fs_tree_link(void *ctx, const char *relpath, const char **target);
 int fs_write_all(int fd, const void *data, size_t len, const char *shown, struct error *err);
 /* Whether path exists (lstat). */
 int fs_exists(const char *path);
+/* Whether path is a symlink (lstat). */
+int fs_is_symlink(const char *path);
 /* Whether path is a directory (stat, following symlinks). */
 int fs_is_dir(const char *path);
 /* The process umask, read without changing it for long. */

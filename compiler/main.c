@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "error.h"
 #include "fsutil.h"
+#include "git.h"
 #include "output.h"
 #include "regex.h"
 #include "sig.h"
@@ -22,6 +23,7 @@ struct command {
 static const struct command commands[] = {
 	{ "compile", cmd_compile, "turn a source tree into a slug and its manifest" },
 	{ "inspect", cmd_inspect, "verify a slug; show its size, checksum, files and process types" },
+	{ "verify", cmd_verify, "rebuild a slug's commit and check that the bytes are the same" },
 };
 
 static void print_help(void)
@@ -98,6 +100,7 @@ int main(int argc, char **argv)
 		status = error_exit_code(&err);
 	}
 	regex_cleanup();
+	git_shutdown();
 	out_release();
 	if (err.kind == ERROR_INTERRUPTED)
 		sig_reraise();

@@ -42,8 +42,11 @@ struct json *manifest_from_build(const struct build *b)
 	json_add_str(source, "kind", b->source_kind);
 	json_add_str(source, "url", b->source_url);
 	json_add_str(source, "rev", b->source_rev);
+	json_add_str(source, "app_dir", b->app_subdir);
+	json_add_bool(source, "dirty", b->dirty);
 	json_add(slugc, "source", source);
 	json_add_int(slugc, "source_date_epoch", b->source_date_epoch);
+	json_add_int(slugc, "compression_level", b->opt.level);
 	json_add_int(slugc, "files", (int64_t)b->files);
 	json_add(slugc, "runtimes", json_new_array());
 	for (i = 0; i < b->buildpacks.nr; i++)
@@ -79,6 +82,34 @@ static int optional_string(const struct json *doc, const char *key, const char *
 	if (!json_is_string(v))
 		return error_set(err, "'%s': \"%s\" must be a string or null", path, key);
 	*out = json_string(v);
+	return 0;
+}
+
+/* The "slugc" object: optional as a whole (other tools' manifests), typed when present. */
+static int load_slugc_record(struct manifest *m, const char *path, struct error *err)
+{
+	const struct json *slugc = json_get(m->doc, "slugc");
+	const struct json *source = json_get(slugc, "source");
+	const struct json *dirty = json_get(source, "dirty");
+
+	if (!slugc)
+		return 0;
+	if (!json_is_object(slugc) || (source && !json_is_object(source)))
+		return error_set(err, "'%s': \"slugc\" must be an object", path);
+	if (optional_string(source, "kind", &m->source_kind, path, err) < 0 ||
+	    optional_string(source, "url", &m->source_url, path, err) < 0 ||
+	    optional_string(source, "rev", &m->rev, path, err) < 0 ||
+	    optional_string(source, "app_dir", &m->app_dir, path, err) < 0)
+		return -1;
+	if (dirty && !json_is_bool(dirty))
+		return error_set(err, "'%s': \"dirty\" must be true or false", path);
+	m->dirty = json_is_true(dirty);
+	if (json_get(slugc, "source_date_epoch") &&
+	    json_get_int(slugc, "source_date_epoch", &m->source_date_epoch) < 0)
+		return error_set(err, "'%s': source_date_epoch must be an integer", path);
+	if (json_get(slugc, "compression_level") &&
+	    json_get_int(slugc, "compression_level", &m->level) < 0)
+		return error_set(err, "'%s': compression_level must be an integer", path);
 	return 0;
 }
 
@@ -118,7 +149,7 @@ int manifest_load(struct manifest *m, const char *path, struct error *err)
 		return error_set(err, "'%s': checksum must look like \"SHA256:<64 lowercase hex>\"", path);
 	if (json_get(m->doc, "size") && json_get_int(m->doc, "size", &m->size) < 0)
 		return error_set(err, "'%s': size must be an integer number of bytes", path);
-	return 0;
+	return load_slugc_record(m, path, err);
 }
 
 void manifest_release(struct manifest *m)
@@ -128,5 +159,7 @@ void manifest_release(struct manifest *m)
 	m->doc = NULL;
 	m->checksum = m->commit = m->commit_description = NULL;
 	m->buildpack_provided_description = m->stack = NULL;
-	m->size = -1;
+	m->source_kind = m->source_url = m->rev = m->app_dir = NULL;
+	m->dirty = 0;
+	m->size = m->source_date_epoch = m->level = -1;
 }

@@ -25,8 +25,13 @@ struct manifest {
 	const char *checksum;   /* "SHA256:<hex>" or NULL */
 	int64_t size;           /* -1 when absent */
 	const char *commit, *commit_description, *buildpack_provided_description, *stack;
+	/* slugc's own record, for verify (NULL / -1 when absent) */
+	const char *source_kind, *source_url, *rev, *app_dir;
+	int dirty;
+	int64_t source_date_epoch, level;
 };
-#define MANIFEST_INIT { NULL, PROCFILE_INIT, NULL, -1, NULL, NULL, NULL, NULL }
+#define MANIFEST_INIT { NULL, PROCFILE_INIT, NULL, -1, NULL, NULL, NULL, NULL, \
+			NULL, NULL, NULL, NULL, 0, -1, -1 }
 
 /* Read and check a manifest: types and formats of the API fields. */
 int manifest_load(struct manifest *m, const char *path, struct error *err);

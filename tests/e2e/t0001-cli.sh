@@ -9,7 +9,7 @@ test_expect_success '--version prints the version' '
 
 test_expect_success '--help lists every command from the table' '
 	expect_exit 0 slugc --help &&
-	contains out "compile" && contains out "inspect" && contains out "Exit status"
+	contains out "compile" && contains out "inspect" && contains out "verify" && contains out "Exit status"
 '
 
 test_expect_success 'no command is a usage error (exit 2)' '
@@ -22,7 +22,7 @@ test_expect_success 'unknown command: exit 2, one line' '
 '
 
 test_expect_success 'each command has --help, also as "slugc help CMD"' '
-	for c in compile inspect; do
+	for c in compile inspect verify; do
 		expect_exit 0 slugc $c --help && contains out "usage: slugc $c" &&
 		expect_exit 0 slugc help $c && contains out "usage: slugc $c" || exit 1
 	done

@@ -31,7 +31,9 @@ test_expect_success 'the manifest has exactly the fields of DESIGN.md' '
 	equal "$(json s.json "sorted(d)")" \
 		"[\"buildpack_provided_description\", \"checksum\", \"commit\", \"commit_description\", \"process_types\", \"size\", \"slugc\", \"stack\"]" &&
 	equal "$(json s.json "sorted(d[\"slugc\"])")" \
-		"[\"buildpacks\", \"files\", \"runtimes\", \"source\", \"source_date_epoch\", \"version\"]" &&
+		"[\"buildpacks\", \"compression_level\", \"files\", \"runtimes\", \"source\", \"source_date_epoch\", \"version\"]" &&
+	equal "$(json s.json "sorted(d[\"slugc\"][\"source\"])")" \
+		"[\"app_dir\", \"dirty\", \"kind\", \"rev\", \"url\"]" &&
 	equal "$(json s.json "d[\"stack\"]")" "heroku-24" &&
 	equal "$(json s.json "d[\"commit\"]")" "null" &&
 	equal "$(json s.json "d[\"slugc\"][\"files\"]")" "3" &&

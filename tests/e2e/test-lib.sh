@@ -72,6 +72,55 @@ test_done() {
 	exit 0
 }
 
+# --- services on loopback ---
+
+# wait_for_file FILE: until a service writes its port file (10 s at most).
+wait_for_file() {
+	local i
+	for i in $(seq 1 100); do
+		[ -s "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for $1"
+	return 1
+}
+
+# free_port: a TCP port nobody listens on right now.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_git_daemon ROOT: git:// on loopback exporting ROOT; sets GIT_DAEMON_PORT.
+start_git_daemon() {
+	local root=$1 pidfile="$TRASH/git-daemon.pid" try
+	for try in 1 2 3 4 5; do
+		GIT_DAEMON_PORT=$(free_port)
+		git daemon --reuseaddr --export-all --base-path="$root" --listen=127.0.0.1 \
+			--port="$GIT_DAEMON_PORT" --pid-file="$pidfile" --detach "$root" && break
+	done
+	wait_for_file "$pidfile" || return 1
+	test_cleanup "kill $(cat "$pidfile")"
+	# git daemon writes its pid before it listens: wait for the port.
+	for try in $(seq 1 50); do
+		(exec 3<>/dev/tcp/127.0.0.1/$GIT_DAEMON_PORT) 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "git daemon did not start"
+	return 1
+}
+
+# start_git_http ROOT [USER:PASSWORD]: smart HTTP on loopback; sets GIT_HTTP_PORT, GIT_HTTP_LOG.
+start_git_http() {
+	local root=$1 auth=${2:-} portfile="$TRASH/git-http.$RANDOM.port"
+	GIT_HTTP_LOG="$TRASH/git-http.$RANDOM.log"
+	: >"$GIT_HTTP_LOG"
+	python3 "$TEST_LIB_DIR/lib/git-http.py" --root "$root" --port-file "$portfile" \
+		--log "$GIT_HTTP_LOG" ${auth:+--auth "$auth"} &
+	test_cleanup "kill $!"
+	wait_for_file "$portfile" || return 1
+	GIT_HTTP_PORT=$(cat "$portfile")
+}
+
 # --- assertions (each prints why it failed) ---
 
 # expect_exit STATUS CMD...: run CMD with stdout in ./out and stderr in ./err.

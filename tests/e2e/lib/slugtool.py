@@ -7,6 +7,7 @@
   slugtool.py same-but-mtime A B   same entries, modes, contents and links; mtimes differ
   slugtool.py extract SLUG DIR     extract with tarfile's 'tar' filter when available
   slugtool.py hostile KIND OUT     write a hostile slug of a known KIND
+  slugtool.py hostile-source KIND OUT   a hostile source tarball (no ./app/ root)
 """
 import hashlib
 import io
@@ -173,11 +174,30 @@ def cmd_hostile(which, out):
     return 0
 
 
+def cmd_hostile_source(which, out):
+    with tarfile.open(out, "w:gz") as t:
+        add(t, "Procfile", tarfile.REGTYPE, b"web: x\n")
+        if which == "dotdot":
+            add(t, "../../escaped-dotdot", tarfile.REGTYPE, b"x")
+        elif which == "absolute":
+            add(t, "/tmp/escaped-absolute", tarfile.REGTYPE, b"x")
+        elif which == "symlink-then-file":
+            add(t, "up", tarfile.SYMTYPE, link="../..")
+            add(t, "up/escaped-symlink", tarfile.REGTYPE, b"x")
+        elif which == "hardlink-out":
+            add(t, "pw", tarfile.LNKTYPE, link="/etc/passwd")
+        elif which == "device":
+            add(t, "null", tarfile.CHRTYPE)
+        else:
+            raise SystemExit(f"unknown hostile kind {which}")
+    return 0
+
+
 def main(argv):
     cmds = {
         "list": (cmd_list, 1), "names": (cmd_names, 1), "check-layout": (cmd_check_layout, 1),
         "same-but-mtime": (cmd_same_but_mtime, 2), "extract": (cmd_extract, 2),
-        "hostile": (cmd_hostile, 2),
+        "hostile": (cmd_hostile, 2), "hostile-source": (cmd_hostile_source, 2),
     }
     if len(argv) < 2 or argv[1] not in cmds or len(argv) - 2 != cmds[argv[1]][1]:
         print(__doc__, file=sys.stderr)

@@ -1,0 +1,176 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "build.h"
+#include "cmd.h"
+#include "error.h"
+#include "fsutil.h"
+#include "json.h"
+#include "manifest.h"
+#include "output.h"
+#include "path.h"
+#include "sha256.h"
+#include "verify.h"
+#include "xalloc.h"
+
+static const char usage[] =
+	"usage: slugc verify SLUG.tgz --manifest slug.json SOURCE [options]\n"
+	"\n"
+	"Rebuild the commit the manifest names from SOURCE (the same repository,\n"
+	"local or remote, or the directory or tarball it was built from) with the\n"
+	"settings the manifest records, and report whether the result has the\n"
+	"slug's sha256. When it does not, name the first entry that differs.\n"
+	"\n"
+	"      --manifest FILE   the slug's manifest (required)\n"
+	"      --cache-dir DIR   git mirrors (default: ~/.cache/slugc)\n"
+	"      --json            print one JSON document on stdout\n"
+	"  -v, --verbose         show the rebuild's steps\n"
+	"  -h, --help            show this help\n"
+	"\n"
+	"Exit status: 0 reproducible, 1 not reproducible or the rebuild failed, 2 usage error.\n";
+
+enum { OPT_MANIFEST = 256, OPT_CACHE_DIR, OPT_JSON };
+
+static const struct option longopts[] = {
+	{ "manifest", required_argument, NULL, OPT_MANIFEST },
+	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void report(const char *slug, const char *commit, const char *source, const char *want,
+		   const char *got, const char *difference)
+{
+	if (out_json_mode()) {
+		struct json *doc = json_new_object();
+		char *text;
+
+		json_add_str(doc, "slug", slug);
+		json_add_bool(doc, "reproducible", difference == NULL);
+		json_add_str(doc, "commit", commit);
+		json_add_str(doc, "slug_checksum", want);
+		json_add_str(doc, "rebuilt_checksum", got);
+		json_add_str(doc, "first_difference", difference);
+		text = json_print(doc, 0);
+		out_json(text);
+		free(text);
+		json_free(doc);
+	} else if (!difference) {
+		out_text("reproducible: %s matches a rebuild of %s from %s (%s)\n", slug,
+			 commit ? commit : "the source", source, want);
+	}
+}
+
+int cmd_verify(int argc, char **argv, struct error *err)
+{
+	struct build_options opt = BUILD_OPTIONS_INIT;
+	struct manifest m = MANIFEST_INIT;
+	struct buf diff = BUF_INIT;
+	struct build b;
+	const char *mpath = NULL, *slug, *source;
+	char want[8 + SHA256_HEX_LEN], got[8 + SHA256_HEX_LEN], hex[SHA256_HEX_LEN + 1];
+	char *tmp = NULL, *rebuilt = NULL;
+	int json = 0, verbose = 0, c, built = 0, ret = -1, r;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_MANIFEST:
+			mpath = optarg;
+			break;
+		case OPT_CACHE_DIR:
+			opt.cache_dir = optarg;
+			break;
+		case OPT_JSON:
+			json = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			out_text("%s", usage);
+			return 0;
+		default:
+			return cmd_bad_option(err, "verify", c, argv);
+		}
+	}
+	if (argc - optind != 2)
+		return cmd_usage(err, "verify", "expected SLUG.tgz and SOURCE");
+	if (!mpath)
+		return cmd_usage(err, "verify", "--manifest is required");
+	slug = argv[optind];
+	source = argv[optind + 1];
+	out_setup(verbose ? OUT_VERBOSE : OUT_QUIET, json);
+
+	if (manifest_load(&m, mpath, err) < 0)
+		goto out;
+	if (m.dirty) {
+		error_set(err, "'%s' records a --worktree build of uncommitted files; only a commit "
+			  "can be rebuilt", mpath);
+		goto out;
+	}
+	if (sha256_file(slug, hex, NULL, err) < 0)
+		goto out;
+	snprintf(want, sizeof(want), "SHA256:%s", hex);
+
+	/* Rebuild with everything the manifest recorded. */
+	opt.source = source;
+	opt.rev = m.commit;
+	opt.app_dir = m.app_dir;
+	opt.epoch = m.source_date_epoch;
+	if (m.stack)
+		opt.stack = m.stack;
+	if (m.level > 0)
+		opt.level = (int)m.level;
+	opt.max_size = UINT64_MAX;
+	if (cmd_default_jobs(&opt.jobs, "verify", err) < 0)
+		goto out;
+	tmp = fs_make_temp_dir("slugc-verify-", err);
+	if (!tmp)
+		goto out;
+	rebuilt = path_join(tmp, "rebuilt.tgz");
+	opt.output = rebuilt;
+	build_init(&b, &opt);
+	r = build_run(&b, err);
+	if (!r) {
+		build_checksum(&b, got);
+		built = 1;
+	}
+	build_release(&b);
+	if (!built) {
+		error_prefix(err, "cannot rebuild %s from '%s'", m.commit ? m.commit : "the source",
+			     source);
+		goto out;
+	}
+
+	if (!strcmp(want, got)) {
+		report(slug, m.commit, source, want, got, NULL);
+		ret = 0;
+		goto out;
+	}
+	r = slug_compare(slug, rebuilt, &diff, err);
+	if (r < 0)
+		goto out;
+	if (r == 0)
+		buf_addstr(&diff, "every entry is the same; the compression differs (another slugc or "
+			   "libdeflate version?)");
+	report(slug, m.commit, source, want, got, diff.ptr);
+	error_set(err, "not reproducible: '%s' (%s) differs from a rebuild of %s (%s): %s", slug,
+		  want, m.commit ? m.commit : "the source", got, diff.ptr);
+out:
+	if (tmp) {
+		struct error ignored = ERROR_INIT;
+
+		fs_remove_tree(tmp, &ignored);
+	}
+	free(tmp);
+	free(rebuilt);
+	buf_release(&diff);
+	manifest_release(&m);
+	return ret;
+}

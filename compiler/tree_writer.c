@@ -1,0 +1,318 @@
+#include "tree_writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "error.h"
+#include "fsutil.h"
+#include "xalloc.h"
+
+struct tree_writer {
+	int root_fd;
+	char *root;
+	/* The last parent directory opened, reused while entries stay in it. */
+	struct buf cached_dir;
+	int cached_fd;
+	/* The file being written. */
+	int fd;
+	char *path;
+	uint64_t written, max_bytes, files;
+};
+
+static int quoted_error(struct error *err, const char *path, const char *what)
+{
+	struct buf q = BUF_INIT;
+
+	buf_add_quoted(&q, path, strlen(path), 200);
+	error_set(err, "entry '%s' %s", q.ptr, what);
+	buf_release(&q);
+	return -1;
+}
+
+int tree_writer_check_path(const char *path, struct error *err)
+{
+	const char *p = path;
+
+	if (!*path)
+		return quoted_error(err, path, "has an empty path");
+	if (*path == '/')
+		return quoted_error(err, path, "has an absolute path; refusing to write outside the build directory");
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (n == 0)
+			return quoted_error(err, path, "has an empty path component");
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return quoted_error(err, path, "has a '.' or '..' component; refusing to write outside the build directory");
+		if (n == 4 && !strncasecmp(p, ".git", 4))
+			return quoted_error(err, path, "is or lies inside a '.git' directory");
+		if (!slash)
+			break;
+		p = slash + 1;
+		if (!*p) /* a trailing slash */
+			break;
+	}
+	return 0;
+}
+
+int tree_writer_open(struct tree_writer **out, const char *root, uint64_t max_bytes,
+		     struct error *err)
+{
+	struct tree_writer *w = xcalloc(1, sizeof(*w));
+
+	if (mkdir(root, 0755) < 0 && errno != EEXIST) {
+		error_errno(err, "cannot create '%s'", root);
+		free(w);
+		return -1;
+	}
+	w->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->root_fd < 0) {
+		error_errno(err, "cannot open '%s'", root);
+		free(w);
+		return -1;
+	}
+	w->root = xstrdup(root);
+	buf_init(&w->cached_dir, 0);
+	w->cached_fd = -1;
+	w->fd = -1;
+	w->max_bytes = max_bytes;
+	*out = w;
+	return 0;
+}
+
+/*
+ * The descriptor of the directory that holds `path`, creating missing
+ * directories on the way, never following a symlink (invariant 2).
+ * Returns a descriptor the writer owns, or -1.
+ */
+static int parent_dir(struct tree_writer *w, const char *path, const char **name,
+		      struct error *err)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) : 0;
+	const char *p = path;
+	int fd;
+
+	*name = slash ? slash + 1 : path;
+	if (!dirlen)
+		return w->root_fd;
+	if (w->cached_fd >= 0 && w->cached_dir.len == dirlen && !memcmp(w->cached_dir.ptr, path, dirlen))
+		return w->cached_fd;
+
+	fd = dup(w->root_fd);
+	if (fd < 0)
+		return error_errno(err, "cannot open '%s'", w->root);
+	while (p < path + dirlen) {
+		const char *end = memchr(p, '/', (size_t)(path + dirlen - p));
+		size_t n = end ? (size_t)(end - p) : (size_t)(path + dirlen - p);
+		char *comp = xstrndup(p, n);
+		int next;
+
+		if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+			error_errno(err, "cannot create the directory of entry '%s'", path);
+			free(comp);
+			close(fd);
+			return -1;
+		}
+		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		free(comp);
+		close(fd);
+		if (next < 0) {
+			if (errno == ELOOP || errno == ENOTDIR)
+				return quoted_error(err, path, "lies beneath a symlink or a file; refusing to write through it");
+			return error_errno(err, "cannot open the directory of entry '%s'", path);
+		}
+		fd = next;
+		p += n + 1;
+	}
+	if (w->cached_fd >= 0)
+		close(w->cached_fd);
+	w->cached_fd = fd;
+	buf_reset(&w->cached_dir);
+	buf_add(&w->cached_dir, path, dirlen);
+	return fd;
+}
+
+int tree_writer_mkdir(struct tree_writer *w, const char *path, struct error *err)
+{
+	struct buf trimmed = BUF_INIT;
+	const char *name;
+	int dirfd, ret = -1;
+
+	buf_addstr(&trimmed, path);
+	while (trimmed.len && trimmed.ptr[trimmed.len - 1] == '/')
+		buf_setlen(&trimmed, trimmed.len - 1);
+	if (tree_writer_check_path(trimmed.ptr, err) < 0)
+		goto out;
+	dirfd = parent_dir(w, trimmed.ptr, &name, err);
+	if (dirfd < 0)
+		goto out;
+	if (mkdirat(dirfd, name, 0755) < 0) {
+		struct stat st;
+
+		if (errno != EEXIST) {
+			error_errno(err, "cannot create directory '%s'", trimmed.ptr);
+			goto out;
+		}
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+			quoted_error(err, trimmed.ptr, "is a directory that would replace a file or symlink");
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	buf_release(&trimmed);
+	return ret;
+}
+
+int tree_writer_begin(struct tree_writer *w, const char *path, int executable, struct error *err)
+{
+	const char *name;
+	int dirfd;
+
+	if (tree_writer_check_path(path, err) < 0)
+		return -1;
+	dirfd = parent_dir(w, path, &name, err);
+	if (dirfd < 0)
+		return -1;
+	w->fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		       executable ? 0755 : 0644);
+	if (w->fd < 0) {
+		if (errno == EEXIST)
+			return quoted_error(err, path, "appears twice or replaces a symlink; refusing to overwrite it");
+		return error_errno(err, "cannot create '%s'", path);
+	}
+	/* The umask must not decide the mode. */
+	fchmod(w->fd, executable ? 0755 : 0644);
+	w->path = xstrdup(path);
+	w->files++;
+	return 0;
+}
+
+int tree_writer_write(struct tree_writer *w, const void *data, size_t len, struct error *err)
+{
+	if (w->max_bytes && (len > w->max_bytes || w->written > w->max_bytes - len)) {
+		struct buf limit = BUF_INIT;
+
+		buf_add_size(&limit, w->max_bytes);
+		error_set(err, "the source expands to more than %s (at entry '%s'); refusing it",
+			  limit.ptr, w->path);
+		buf_release(&limit);
+		return -1;
+	}
+	if (fs_write_all(w->fd, data, len, w->path, err) < 0)
+		return -1;
+	w->written += len;
+	return 0;
+}
+
+int tree_writer_end(struct tree_writer *w, struct error *err)
+{
+	int r = close(w->fd);
+
+	w->fd = -1;
+	if (r < 0) {
+		error_errno(err, "cannot write '%s'", w->path);
+		free(w->path);
+		w->path = NULL;
+		return -1;
+	}
+	free(w->path);
+	w->path = NULL;
+	return 0;
+}
+
+int tree_writer_file(struct tree_writer *w, const char *path, int executable, const void *data,
+		     size_t len, struct error *err)
+{
+	if (tree_writer_begin(w, path, executable, err) < 0)
+		return -1;
+	if (tree_writer_write(w, data, len, err) < 0) {
+		struct error ignored = ERROR_INIT;
+
+		tree_writer_end(w, &ignored);
+		return -1;
+	}
+	return tree_writer_end(w, err);
+}
+
+int tree_writer_symlink(struct tree_writer *w, const char *path, const char *target,
+			struct error *err)
+{
+	const char *name;
+	int dirfd;
+
+	if (tree_writer_check_path(path, err) < 0)
+		return -1;
+	if (!*target)
+		return quoted_error(err, path, "is a symlink with an empty target");
+	dirfd = parent_dir(w, path, &name, err);
+	if (dirfd < 0)
+		return -1;
+	if (symlinkat(target, dirfd, name) < 0) {
+		if (errno == EEXIST)
+			return quoted_error(err, path, "appears twice; refusing to replace it with a symlink");
+		return error_errno(err, "cannot create symlink '%s'", path);
+	}
+	return 0;
+}
+
+int tree_writer_hardlink(struct tree_writer *w, const char *path, const char *target,
+			 struct error *err)
+{
+	const char *name, *tname;
+	int tdir, dirfd, ret = -1;
+
+	if (tree_writer_check_path(path, err) < 0 || tree_writer_check_path(target, err) < 0)
+		return -1;
+	tdir = parent_dir(w, target, &tname, err);
+	if (tdir < 0)
+		return -1;
+	tdir = dup(tdir); /* parent_dir() may close its cached descriptor for the next path */
+	if (tdir < 0)
+		return error_errno(err, "cannot open the directory of '%s'", target);
+	dirfd = parent_dir(w, path, &name, err);
+	if (dirfd < 0)
+		goto out;
+	/* Without AT_SYMLINK_FOLLOW, linkat() never follows a symlink at the target. */
+	if (linkat(tdir, tname, dirfd, name, 0) < 0) {
+		if (errno == ENOENT)
+			quoted_error(err, path, "is a hard link to an entry the archive does not have before it");
+		else if (errno == EEXIST)
+			quoted_error(err, path, "appears twice; refusing to replace it with a hard link");
+		else
+			error_errno(err, "cannot create hard link '%s'", path);
+		goto out;
+	}
+	w->files++;
+	ret = 0;
+out:
+	close(tdir);
+	return ret;
+}
+
+uint64_t tree_writer_files(const struct tree_writer *w)
+{
+	return w->files;
+}
+
+void tree_writer_close(struct tree_writer *w)
+{
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->cached_fd >= 0)
+		close(w->cached_fd);
+	close(w->root_fd);
+	buf_release(&w->cached_dir);
+	free(w->path);
+	free(w->root);
+	free(w);
+}

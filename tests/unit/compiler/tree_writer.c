@@ -1,0 +1,111 @@
+/* Unit tests for the confined tree writer (compiler/tree_writer.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fsutil.h"
+#include "tree_writer.h"
+#include "unit.h"
+#include "xalloc.h"
+
+static void refuse(struct tree_writer *w, const char *path, const char *needle)
+{
+	struct error err = ERROR_INIT;
+
+	assert_int_equal(tree_writer_file(w, path, 0, "x", 1, &err), -1);
+	if (!strstr(err.msg, needle))
+		fail_msg("'%s': message '%s' lacks '%s'", path, err.msg, needle);
+}
+
+static void hostile_paths(void **state)
+{
+	char *root = unit_tmpdir(), *tree = xstrfmt("%s/tree", root), *outside;
+	struct tree_writer *w = NULL;
+	struct error err = ERROR_INIT;
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(tree_writer_open(&w, tree, 0, &err), 0);
+	refuse(w, "../escape", "'..' component");
+	refuse(w, "a/../../escape", "'..' component");
+	refuse(w, "/etc/evil", "absolute path");
+	refuse(w, "a//b", "empty path component");
+	refuse(w, ".git/hooks/post-checkout", "'.git'");
+	refuse(w, "sub/.GIT/config", "'.git'");
+	refuse(w, "", "empty path");
+
+	/* A symlink, then a file through it. */
+	assert_int_equal(tree_writer_symlink(w, "up", "..", &err), 0);
+	refuse(w, "up/escape", "lies beneath a symlink");
+	assert_int_equal(tree_writer_symlink(w, "etc", "/etc", &err), 0);
+	refuse(w, "etc/cron.d/evil", "lies beneath a symlink");
+	/* ...or writing over the link itself. */
+	refuse(w, "etc", "refusing to overwrite");
+
+	/* A file, then a directory through it. */
+	assert_int_equal(tree_writer_file(w, "f", 0, "x", 1, &err), 0);
+	refuse(w, "f/g", "lies beneath a symlink or a file");
+
+	/* Hard links only to entries inside. */
+	assert_int_equal(tree_writer_hardlink(w, "h1", "/etc/passwd", &err), -1);
+	assert_int_equal(tree_writer_hardlink(w, "h2", "missing", &err), -1);
+	assert_non_null(strstr(err.msg, "does not have before it"));
+	assert_int_equal(tree_writer_hardlink(w, "h3", "f", &err), 0);
+
+	outside = xstrfmt("%s/escape", root);
+	assert_int_equal(lstat(outside, &st), -1);
+	free(outside);
+	tree_writer_close(w);
+	unit_rmtree(root);
+	free(root);
+	free(tree);
+}
+
+static void modes_and_cap(void **state)
+{
+	char *root = unit_tmpdir(), *tree = xstrfmt("%s/tree", root), *p;
+	struct tree_writer *w = NULL;
+	struct error err = ERROR_INIT;
+	struct stat st;
+	mode_t old = umask(077);
+
+	(void)state;
+	assert_int_equal(tree_writer_open(&w, tree, 10, &err), 0);
+	assert_int_equal(tree_writer_file(w, "a/b/run", 1, "12345", 5, &err), 0);
+	assert_int_equal(tree_writer_file(w, "a/b/data", 0, "123", 3, &err), 0);
+	p = xstrfmt("%s/a/b/run", tree);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0755);
+	free(p);
+	p = xstrfmt("%s/a/b/data", tree);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	free(p);
+	/* 5 + 3 written; 3 more passes the 10-byte cap. */
+	assert_int_equal(tree_writer_file(w, "c", 0, "123", 3, &err), -1);
+	assert_non_null(strstr(err.msg, "expands to more than 10 B"));
+	assert_int_equal(tree_writer_files(w), 3);
+	umask(old);
+	tree_writer_close(w);
+	unit_rmtree(root);
+	free(root);
+	free(tree);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(hostile_paths),
+		cmocka_unit_test(modes_and_cap),
+	};
+
+	return cmocka_run_group_tests_name("tree_writer", tests, NULL, NULL);
+}
