@@ -179,6 +179,25 @@ fail:
 	return -1;
 }
 
+int buf_read_prefix(struct buf *b, const char *path, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	buf_grow(b, max);
+	do
+		n = read(fd, b->ptr + b->len, max);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n < 0)
+		return -1;
+	b->len += (size_t)n;
+	b->ptr[b->len] = '\0';
+	return 0;
+}
+
 void buf_add_size(struct buf *b, unsigned long long bytes)
 {
 	static const char *units[] = { "KB", "MB", "GB", "TB" };
@@ -223,6 +242,20 @@ static size_t utf8_seq(const unsigned char *s, size_t len)
 	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
 		return 0;
 	return n;
+}
+
+int utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	while (i < len) {
+		n = utf8_seq(u + i, len - i);
+		if (!n)
+			return 0;
+		i += n;
+	}
+	return 1;
 }
 
 void buf_add_quoted(struct buf *b, const char *s, size_t len, size_t limit)

@@ -36,7 +36,7 @@ int buf_add(struct buf *b, const void *data, size_t len);
 int buf_addstr(struct buf *b, const char *s);
 int buf_addch(struct buf *b, int c);
 int buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vaddf(struct buf *b, const char *fmt, va_list ap);
+int buf_vaddf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Remove trailing whitespace. */
 void buf_rtrim(struct buf *b);
@@ -46,6 +46,12 @@ void buf_rtrim(struct buf *b);
  * error naming it. On failure the buffer is left as it was.
  */
 int buf_read_file(struct buf *b, const char *path, size_t max, struct error *err);
+
+/* Whether s[0..len) is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
+int utf8_valid(const char *s, size_t len);
+
+/* Read at most the first max bytes of a file (no error for a longer file); -1 if unreadable. */
+int buf_read_prefix(struct buf *b, const char *path, size_t max);
 
 /* Append a human-readable size ("1.2 MB", "512 B"), in 1024 steps as Heroku reports them. */
 void buf_add_size(struct buf *b, unsigned long long bytes);

@@ -54,6 +54,7 @@ void build_release(struct build *b)
 	free(b->commit_description);
 	free(b->buildpack_description);
 	procfile_release(&b->process_types);
+	detection_list_release(&b->detections);
 	strvec_clear(&b->buildpacks);
 	memset(b, 0, sizeof(*b));
 }
@@ -128,7 +129,8 @@ int build_run(struct build *b, struct error *err)
 			       : env_epoch >= 0 ? env_epoch
 			       : b->commit_time >= 0 ? b->commit_time : BUILD_DEFAULT_EPOCH;
 
-	if (run_stage(b, "tree", tree_run, err) < 0 || run_stage(b, "release", release_run, err) < 0 ||
+	if (run_stage(b, "tree", tree_run, err) < 0 || run_stage(b, "detect", detect_run, err) < 0 ||
+	    run_stage(b, "release", release_run, err) < 0 ||
 	    run_stage(b, "pack", pack_run, err) < 0 || run_stage(b, "manifest", manifest_run, err) < 0)
 		return -1;
 

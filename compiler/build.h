@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include "detectors.h"
 #include "fsutil.h"
 #include "procfile.h"
 #include "sha256.h"
@@ -13,7 +14,7 @@ struct error;
 /*
  * One build, carried through the stages of the pipeline:
  *
- *   source → tree → release → pack → manifest
+ *   source → tree → detect → release → pack → manifest
  *
  * Each stage is one file with one entry point, `int <stage>_run(struct
  * build *b, struct error *err)`, reading what earlier stages filled in and
@@ -64,10 +65,13 @@ struct build {
 	char *work_dir;           /* private temp dir, removed at the end */
 	char *app_dir;            /* work_dir/app: becomes ./app/ */
 
+	/* detect */
+	struct detection_list detections; /* in build order */
+	char *buildpack_description;      /* the last (primary) language's description */
+	struct strvec buildpacks;         /* detector names, in order */
+
 	/* release */
 	struct procfile process_types;
-	char *buildpack_description; /* NULL until a detector names one */
-	struct strvec buildpacks;
 
 	/* pack */
 	int64_t source_date_epoch;
@@ -97,6 +101,7 @@ void build_checksum(const struct build *b, char out[8 + SHA256_HEX_LEN]);
 /* The stages, in pipeline order. */
 int source_run(struct build *b, struct error *err);
 int tree_run(struct build *b, struct error *err);
+int detect_run(struct build *b, struct error *err);
 int release_run(struct build *b, struct error *err);
 int pack_run(struct build *b, struct error *err);
 int manifest_run(struct build *b, struct error *err);

@@ -11,6 +11,7 @@
 struct error;
 
 int cmd_compile(int argc, char **argv, struct error *err);
+int cmd_detect(int argc, char **argv, struct error *err);
 int cmd_inspect(int argc, char **argv, struct error *err);
 int cmd_verify(int argc, char **argv, struct error *err);
 

@@ -6,6 +6,8 @@
 #include <string.h>
 
 static void vset(struct error *err, enum error_kind kind, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void vset(struct error *err, enum error_kind kind, const char *fmt, va_list ap)
 {
 	err->kind = kind;
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);

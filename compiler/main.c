@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "detectors.h"
 #include "error.h"
 #include "fsutil.h"
 #include "git.h"
@@ -22,6 +23,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "compile", cmd_compile, "turn a source tree into a slug and its manifest" },
+	{ "detect", cmd_detect, "print the languages of an app, with versions and process types" },
 	{ "inspect", cmd_inspect, "verify a slug; show its size, checksum, files and process types" },
 	{ "verify", cmd_verify, "rebuild a slug's commit and check that the bytes are the same" },
 };
@@ -100,6 +102,7 @@ int main(int argc, char **argv)
 		status = error_exit_code(&err);
 	}
 	regex_cleanup();
+	defaults_release();
 	git_shutdown();
 	out_release();
 	if (err.kind == ERROR_INTERRUPTED)

@@ -52,6 +52,13 @@ struct json *manifest_from_build(const struct build *b)
 	for (i = 0; i < b->buildpacks.nr; i++)
 		json_append(bps, json_new_string(b->buildpacks.v[i]));
 	json_add(slugc, "buildpacks", bps);
+	{
+		struct json *langs = json_new_array();
+
+		for (i = 0; i < b->detections.nr; i++)
+			json_append(langs, detection_to_json(&b->detections.v[i]));
+		json_add(slugc, "detected", langs);
+	}
 	json_add(doc, "slugc", slugc);
 	return doc;
 }

@@ -75,6 +75,8 @@ char *out_redact(const char *s)
 }
 
 static void emit(FILE *f, const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void emit(FILE *f, const char *prefix, const char *fmt, va_list ap)
 {
 	struct buf b = BUF_INIT;
 

@@ -1,7 +1,9 @@
 /*
- * The release stage: decide the slug's process types. The Procfile wins
- * over any default a detector offers (Heroku's rule), and every name is
- * checked against the Platform API before anything could be uploaded.
+ * The release stage: decide the slug's process types. The detectors'
+ * defaults come first, in build order (a later language's type replaces an
+ * earlier one of the same name); the Procfile wins over all of them, as on
+ * Heroku. Every name is checked against the Platform API before anything
+ * could be uploaded.
  */
 #include <stdlib.h>
 
@@ -13,24 +15,43 @@
 
 int release_run(struct build *b, struct error *err)
 {
+	struct procfile procfile = PROCFILE_INIT;
 	char *path = path_join(b->app_dir, "Procfile");
-	char *names = NULL;
+	char *names;
+	size_t i, j;
 	int ret = -1;
 
 	out_step("Discovering process types");
-	if (!fs_exists(path)) {
-		error_set(err, "no Procfile in '%s'; add one with a line like 'web: node web.js'",
-			  b->opt.source);
+	if (fs_exists(path)) {
+		if (procfile_load(&procfile, path, "Procfile", err) < 0)
+			goto out;
+		names = procfile_names(&procfile);
+		out_info("Procfile declares types     -> %s", names);
+		free(names);
+	}
+	for (i = 0; i < b->detections.nr; i++)
+		for (j = 0; j < b->detections.v[i].defaults.nr; j++)
+			procfile_set(&b->process_types, b->detections.v[i].defaults.v[j].name,
+				     b->detections.v[i].defaults.v[j].command, 0);
+	if (b->process_types.nr) {
+		names = procfile_names(&b->process_types);
+		out_info("Default types for buildpack -> %s", names);
+		free(names);
+	}
+	for (i = 0; i < procfile.nr; i++)
+		procfile_set(&b->process_types, procfile.v[i].name, procfile.v[i].command,
+			     procfile.v[i].line);
+	if (!b->process_types.nr) {
+		error_set(err, "no Procfile in '%s' and no default process type for %s; add a "
+			  "Procfile with a line like 'web: <command that starts the app>'",
+			  b->opt.source, b->buildpack_description ? b->buildpack_description : "this app");
 		goto out;
 	}
-	if (procfile_load(&b->process_types, path, "Procfile", err) < 0 ||
-	    procfile_check_api(&b->process_types, err) < 0)
-		goto out;
-	names = procfile_names(&b->process_types);
-	out_info("Procfile declares types -> %s", names);
-	ret = 0;
+	if (!procfile.nr)
+		out_warn("no Procfile; the slug uses the default process types above");
+	ret = procfile_check_api(&b->process_types, err);
 out:
-	free(names);
+	procfile_release(&procfile);
 	free(path);
 	return ret;
 }

@@ -70,13 +70,17 @@ static size_t add_class(struct buf *re, const char *glob, size_t i)
 	for (i = start; i < j; i++) {
 		unsigned char c = (unsigned char)glob[i];
 
+		/* A POSIX class ("[:alpha:]") only when it closes inside this bracket, as the scan above saw it. */
 		if (c == '[' && glob[i + 1] == ':') {
 			const char *close = strstr(glob + i + 2, ":]");
-			size_t n = (size_t)(close - (glob + i)) + 2;
 
-			buf_add(re, glob + i, n);
-			i += n - 1;
-			continue;
+			if (close && close + 2 <= glob + j) {
+				size_t n = (size_t)(close - (glob + i)) + 2;
+
+				buf_add(re, glob + i, n);
+				i += n - 1;
+				continue;
+			}
 		}
 		if (c == '\\' && glob[i + 1]) {
 			c = (unsigned char)glob[++i];

@@ -6,8 +6,9 @@ test_expect_success 'compile node-hello' '
 	cp -r "$EXAMPLES/node-hello" app &&
 	expect_exit 0 slugc compile app -o s.tgz &&
 	test -f s.tgz && test -f s.json &&
+	contains out "-----> Node.js app detected" &&
 	contains out "-----> Discovering process types" &&
-	contains out "Procfile declares types -> web"
+	grep -q "Procfile declares types *-> web$" out
 '
 
 test_expect_success 'the listing starts with ./app/ and holds web.js and Procfile' '
@@ -31,7 +32,10 @@ test_expect_success 'the manifest has exactly the fields of DESIGN.md' '
 	equal "$(json s.json "sorted(d)")" \
 		"[\"buildpack_provided_description\", \"checksum\", \"commit\", \"commit_description\", \"process_types\", \"size\", \"slugc\", \"stack\"]" &&
 	equal "$(json s.json "sorted(d[\"slugc\"])")" \
-		"[\"buildpacks\", \"compression_level\", \"files\", \"runtimes\", \"source\", \"source_date_epoch\", \"version\"]" &&
+		"[\"buildpacks\", \"compression_level\", \"detected\", \"files\", \"runtimes\", \"source\", \"source_date_epoch\", \"version\"]" &&
+	equal "$(json s.json "d[\"buildpack_provided_description\"]")" "Node.js" &&
+	equal "$(json s.json "d[\"slugc\"][\"buildpacks\"]")" "[\"nodejs\"]" &&
+	equal "$(json s.json "d[\"slugc\"][\"detected\"][0][\"requirement\"]")" "20.x" &&
 	equal "$(json s.json "sorted(d[\"slugc\"][\"source\"])")" \
 		"[\"app_dir\", \"dirty\", \"kind\", \"rev\", \"url\"]" &&
 	equal "$(json s.json "d[\"stack\"]")" "heroku-24" &&

@@ -36,9 +36,14 @@ test_expect_success 'Procfile with no process types' '
 	fails_cleanly "Procfile declares no process types" bad3
 '
 
-test_expect_success 'no Procfile at all' '
+test_expect_success 'nothing recognisable: Heroku'"'"'s wording' '
 	mkdir bad4 && echo x >bad4/index.js &&
-	fails_cleanly "no Procfile in '"'"'bad4'"'"'" bad4
+	fails_cleanly "No default language could be detected for this app" bad4
+'
+
+test_expect_success 'no Procfile and no default process type' '
+	mkdir bad4b && echo "{}" >bad4b/package.json &&
+	fails_cleanly "no Procfile in '"'"'bad4b'"'"' and no default process type for Node.js" bad4b
 '
 
 test_expect_success 'symlink pointing outside the tree names the link' '

@@ -135,16 +135,18 @@ expect_exit() {
 	fi
 }
 
-# expect_error STATUS NEEDLE CMD...: fails with one line on stderr containing NEEDLE.
+# expect_error STATUS NEEDLE CMD...: fails with exactly one error line on stderr
+# ("slugc ...: message"), which contains NEEDLE; warnings (" !     ...") may precede it.
 expect_error() {
 	local want=$1 needle=$2
 	shift 2
 	expect_exit "$want" "$@" || return 1
-	if [ "$(wc -l <err)" != 1 ]; then
-		echo "expected exactly one line on stderr, got:"; cat err
+	grep -v '^ !     ' err >err.lines || true
+	if [ "$(wc -l <err.lines)" != 1 ] || ! grep -q '^slugc' err.lines; then
+		echo "expected exactly one error line on stderr, got:"; cat err
 		return 1
 	fi
-	contains err "$needle"
+	contains err.lines "$needle"
 }
 
 contains() {
