@@ -4,23 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "error.h"
+#include "manifest.h"
 #include "output.h"
 #include "path.h"
 #include "xalloc.h"
-
-/* slug.tgz → slug.json; slug.tar.gz → slug.json; anything else gets ".json" appended. */
-static char *default_manifest_path(const char *output)
-{
-	size_t n = strlen(output);
-
-	if (n > 4 && !strcmp(output + n - 4, ".tgz"))
-		return xstrfmt("%.*s.json", (int)(n - 4), output);
-	if (n > 7 && !strcmp(output + n - 7, ".tar.gz"))
-		return xstrfmt("%.*s.json", (int)(n - 7), output);
-	return xstrfmt("%s.json", output);
-}
 
 void build_init(struct build *b, const struct build_options *opt)
 {
@@ -28,16 +18,19 @@ void build_init(struct build *b, const struct build_options *opt)
 
 	memset(b, 0, sizeof(*b));
 	b->opt = *opt;
-	b->manifest_path = opt->manifest ? xstrdup(opt->manifest) : default_manifest_path(opt->output);
+	b->manifest_path = opt->manifest ? xstrdup(opt->manifest) : manifest_default_path(opt->output);
 	b->commit_time = -1;
 	b->slug = tf;
 	b->manifest = tf;
 	strvec_init(&b->buildpacks);
+	strvec_init(&b->config);
+	strvec_init(&b->be.env);
 }
 
 void build_release(struct build *b)
 {
 	struct error err = ERROR_INIT;
+	size_t i;
 
 	tempfile_discard(&b->slug);
 	tempfile_discard(&b->manifest);
@@ -54,7 +47,18 @@ void build_release(struct build *b)
 	free(b->commit_description);
 	free(b->buildpack_description);
 	procfile_release(&b->process_types);
+	if (b->runtimes)
+		for (i = 0; i < b->detections.nr; i++)
+			resolved_release(&b->runtimes[i]);
+	free(b->runtimes);
 	detection_list_release(&b->detections);
+	free(b->cache);
+	free(b->app_cache);
+	free(b->home);
+	strvec_clear(&b->config);
+	strvec_clear(&b->be.env);
+	for (i = 0; i < b->be.nheld; i++)
+		close(b->be.held[i]);
 	strvec_clear(&b->buildpacks);
 	memset(b, 0, sizeof(*b));
 }
@@ -130,6 +134,7 @@ int build_run(struct build *b, struct error *err)
 			       : b->commit_time >= 0 ? b->commit_time : BUILD_DEFAULT_EPOCH;
 
 	if (run_stage(b, "tree", tree_run, err) < 0 || run_stage(b, "detect", detect_run, err) < 0 ||
+	    run_stage(b, "runtimes", install_run, err) < 0 || run_stage(b, "build", deps_run, err) < 0 ||
 	    run_stage(b, "release", release_run, err) < 0 ||
 	    run_stage(b, "pack", pack_run, err) < 0 || run_stage(b, "manifest", manifest_run, err) < 0)
 		return -1;

@@ -6,6 +6,7 @@
 #include "detectors.h"
 #include "fsutil.h"
 #include "procfile.h"
+#include "runtimes.h"
 #include "sha256.h"
 #include "strvec.h"
 
@@ -14,7 +15,7 @@ struct error;
 /*
  * One build, carried through the stages of the pipeline:
  *
- *   source → tree → detect → release → pack → manifest
+ *   source → tree → detect → runtimes → build → release → pack → manifest
  *
  * Each stage is one file with one entry point, `int <stage>_run(struct
  * build *b, struct error *err)`, reading what earlier stages filled in and
@@ -30,6 +31,11 @@ struct build_options {
 	const char *cache_dir;  /* --cache-dir, or NULL for the default */
 	int worktree;           /* --worktree: the files on disk, not a commit */
 	int64_t epoch;          /* forced SOURCE_DATE_EPOCH (verify), or -1 */
+	const char *env_dir;    /* --env-dir: config vars for the build steps */
+	const struct strvec *mirrors; /* --mirror "lang=URL" */
+	const struct strvec *pins;    /* --runtime-sha256 "lang=HEX" */
+	const char *inventory;  /* --inventory FILE */
+	int offline;            /* --offline */
 	const char *output;     /* slug path (-o) */
 	const char *manifest;   /* manifest path; NULL: derived from output */
 	const char *stack;      /* --stack */
@@ -38,7 +44,8 @@ struct build_options {
 	int level;              /* compression level */
 };
 
-#define BUILD_OPTIONS_INIT { NULL, NULL, NULL, NULL, 0, -1, "slug.tgz", NULL, \
+#define BUILD_OPTIONS_INIT { NULL, NULL, NULL, NULL, 0, -1, NULL, NULL, NULL, NULL, 0, \
+			     "slug.tgz", NULL, \
 			     BUILD_DEFAULT_STACK, (uint64_t)BUILD_DEFAULT_MAX_SIZE_MB << 20, 0, \
 			     BUILD_DEFAULT_LEVEL }
 
@@ -70,6 +77,14 @@ struct build {
 	char *buildpack_description;      /* the last (primary) language's description */
 	struct strvec buildpacks;         /* detector names, in order */
 
+	/* runtimes and build */
+	char *cache;                      /* the cache directory, once a runtime needs it */
+	char *app_cache;                  /* this app's build cache in it */
+	char *home;                       /* HOME of the build steps, in the work dir */
+	struct strvec config;             /* config vars from --env-dir */
+	struct resolved *runtimes;        /* runtimes[i] for detections.v[i]; .runtime NULL if none */
+	struct build_env be;
+
 	/* release */
 	struct procfile process_types;
 
@@ -95,6 +110,14 @@ int build_run(struct build *b, struct error *err);
 
 /* SOURCE_DATE_EPOCH from the environment: -1 when unset; a malformed value is an error. */
 int build_env_epoch(int64_t *out, struct error *err);
+/*
+ * The runtime options for one language from build options: its mirror
+ * (--mirror, else SLUGC_MIRROR_<LANG>), its pin, --offline, the stack.
+ * Shared by compile and slugc resolve, so both resolve the same way.
+ */
+int build_runtime_options(const struct build_options *opt, const char *lang, const char *cache,
+			  const struct strvec *config, struct runtime_options *o, struct error *err);
+
 /* "SHA256:<hex>" of the slug. */
 void build_checksum(const struct build *b, char out[8 + SHA256_HEX_LEN]);
 
@@ -102,6 +125,8 @@ void build_checksum(const struct build *b, char out[8 + SHA256_HEX_LEN]);
 int source_run(struct build *b, struct error *err);
 int tree_run(struct build *b, struct error *err);
 int detect_run(struct build *b, struct error *err);
+int install_run(struct build *b, struct error *err);
+int deps_run(struct build *b, struct error *err);
 int release_run(struct build *b, struct error *err);
 int pack_run(struct build *b, struct error *err);
 int manifest_run(struct build *b, struct error *err);

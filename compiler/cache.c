@@ -1,16 +1,24 @@
 #include "cache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "error.h"
 #include "fsutil.h"
 #include "path.h"
+#include "sha256.h"
 #include "sig.h"
+#include "strvec.h"
+#include "walk.h"
 #include "xalloc.h"
 
 int cache_dir(const char *opt, const char *sub, char **out, struct error *err)
@@ -83,4 +91,272 @@ void cache_unlock(struct cache_lock *l)
 	if (l->fd >= 0)
 		close(l->fd);
 	l->fd = -1;
+}
+
+void cache_key(const char *s, char out[65])
+{
+	struct sha256 sha = SHA256_INIT;
+	unsigned char d[32];
+
+	sha256_init(&sha);
+	sha256_update(&sha, s, strlen(s));
+	sha256_final(&sha, d);
+	sha256_hex(d, out);
+}
+
+char *cache_blob_path(const char *cache, const char *hex)
+{
+	return xstrfmt("%s/blobs/sha256/%s", cache, hex);
+}
+
+int cache_blob_exists(const char *cache, const char *hex)
+{
+	char *p = cache_blob_path(cache, hex);
+	int r = fs_exists(p);
+
+	if (r)
+		cache_touch(p);
+	free(p);
+	return r;
+}
+
+int cache_blob_put(const char *cache, const char *path, const char *hex, struct error *err)
+{
+	char *dir = xstrfmt("%s/blobs/sha256", cache), *dest = cache_blob_path(cache, hex);
+	int ret = -1;
+
+	if (fs_mkdir_p(dir, 0700, err) < 0)
+		goto out;
+	if (rename(path, dest) < 0) {
+		error_errno(err, "cannot store '%s' in the cache", dest);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(dir);
+	free(dest);
+	return ret;
+}
+
+int cache_index_get(const char *cache, const char *key, long max_age, struct buf *out)
+{
+	char *p = xstrfmt("%s/index/%s", cache, key);
+	struct error ignored = ERROR_INIT;
+	struct stat st;
+	int r = 0;
+
+	if (stat(p, &st) == 0 && (max_age < 0 || time(NULL) - st.st_mtime <= max_age)) {
+		buf_reset(out);
+		r = buf_read_file(out, p, 64 * 1024 * 1024, &ignored) == 0;
+	}
+	free(p);
+	return r;
+}
+
+int cache_index_put(const char *cache, const char *key, const char *text, size_t len,
+		    struct error *err)
+{
+	char *dir = xstrfmt("%s/index", cache), *p = xstrfmt("%s/index/%s", cache, key);
+	int r = fs_mkdir_p(dir, 0700, err) < 0 ? -1 : fs_write_file_atomic(p, text, len, err);
+
+	free(dir);
+	free(p);
+	return r;
+}
+
+int cache_tofu_get(const char *cache, const char *url, char hex[65])
+{
+	struct buf b = BUF_INIT;
+	struct error ignored = ERROR_INIT;
+	char key[65], *p;
+	int r = 0;
+
+	cache_key(url, key);
+	p = xstrfmt("%s/tofu/%s", cache, key);
+	if (fs_exists(p) && buf_read_file(&b, p, 4096, &ignored) == 0) {
+		buf_rtrim(&b);
+		if (b.len == 64) {
+			memcpy(hex, b.ptr, 65);
+			r = 1;
+		}
+	}
+	buf_release(&b);
+	free(p);
+	return r;
+}
+
+int cache_tofu_put(const char *cache, const char *url, const char *hex, struct error *err)
+{
+	char key[65], *dir = xstrfmt("%s/tofu", cache), *p;
+	char *text = xstrfmt("%s\n", hex);
+	int r;
+
+	cache_key(url, key);
+	p = xstrfmt("%s/%s", dir, key);
+	r = fs_mkdir_p(dir, 0700, err) < 0 ? -1 : fs_write_file_atomic(p, text, strlen(text), err);
+	free(dir);
+	free(p);
+	free(text);
+	return r;
+}
+
+void cache_touch(const char *path)
+{
+	utimensat(AT_FDCWD, path, NULL, AT_SYMLINK_NOFOLLOW);
+}
+
+struct du_ctx {
+	unsigned long long bytes;
+};
+
+static int du_file(const struct walk_entry *e, void *ctx, struct error *err)
+{
+	struct du_ctx *d = ctx;
+
+	(void)err;
+	if (S_ISREG(e->st->st_mode))
+		d->bytes += (unsigned long long)e->st->st_blocks * 512;
+	return WALK_CONTINUE;
+}
+
+/* Disk use of a file or tree. */
+static unsigned long long disk_use(const char *path)
+{
+	struct du_ctx d = { 0 };
+	struct error ignored = ERROR_INIT;
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return (unsigned long long)st.st_blocks * 512;
+	walk_tree(path, du_file, NULL, &d, WALK_IGNORE_SIGNALS, &ignored);
+	return d.bytes;
+}
+
+/* The kinds of entries, each a subdirectory whose children are the entries. */
+static const char *const kinds[][2] = {
+	{ "git", "git" }, { "blobs/sha256", "blob" }, { "index", "index" }, { "tofu", "tofu" },
+	{ "toolchains", "toolchain" }, { "build", "build" },
+};
+
+typedef int (*entry_fn)(const char *kind, const char *path, const char *name,
+			const struct stat *st, void *ctx, struct error *err);
+
+static int each_entry(const char *cache, entry_fn fn, void *ctx, struct error *err)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		char *dir = xstrfmt("%s/%s", cache, kinds[k][0]);
+		struct strvec names = STRVEC_INIT;
+		struct dirent *de;
+		DIR *d = opendir(dir);
+		size_t i;
+
+		if (d) {
+			while ((de = readdir(d)))
+				if (de->d_name[0] != '.' && !strstr(de->d_name, ".lock"))
+					strvec_push(&names, de->d_name);
+			closedir(d);
+		}
+		strvec_sort(&names);
+		for (i = 0; i < names.nr; i++) {
+			char *p = xstrfmt("%s/%s", dir, names.v[i]);
+			struct stat st;
+			int r = lstat(p, &st) == 0 ? fn(kinds[k][1], p, names.v[i], &st, ctx, err) : 0;
+
+			free(p);
+			if (r < 0) {
+				strvec_clear(&names);
+				free(dir);
+				return -1;
+			}
+		}
+		strvec_clear(&names);
+		free(dir);
+	}
+	return 0;
+}
+
+static int list_entry(const char *kind, const char *path, const char *name, const struct stat *st,
+		      void *ctx, struct error *err)
+{
+	struct strvec *lines = ctx;
+	struct buf size = BUF_INIT;
+	long age = (long)(time(NULL) - st->st_mtime);
+
+	(void)err;
+	buf_add_size(&size, disk_use(path));
+	strvec_pushf(lines, "%-9s %10s %6ldd %s", kind, size.ptr, age / 86400, name);
+	buf_release(&size);
+	return 0;
+}
+
+int cache_list(const char *cache, struct strvec *lines, struct error *err)
+{
+	return each_entry(cache, list_entry, lines, err);
+}
+
+struct prune_ctx {
+	long max_age;
+	int tofu;
+	unsigned long long freed;
+};
+
+/* Take an exclusive lock without waiting: 0 taken, -1 someone holds it. */
+static int try_lock(const char *path, struct cache_lock *l)
+{
+	l->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (l->fd < 0)
+		return -1;
+	if (flock(l->fd, LOCK_EX | LOCK_NB) < 0) {
+		cache_unlock(l);
+		return -1;
+	}
+	return 0;
+}
+
+static int prune_entry(const char *kind, const char *path, const char *name, const struct stat *st,
+		       void *ctx, struct error *err)
+{
+	struct prune_ctx *p = ctx;
+	struct cache_lock lock = CACHE_LOCK_INIT;
+	size_t n = strlen(path);
+	char *lockpath;
+	unsigned long long size;
+	int r = 0;
+
+	(void)name;
+	if (!strcmp(kind, "tofu") ? !p->tofu
+				  : p->max_age >= 0 && time(NULL) - st->st_mtime <= p->max_age)
+		return 0;
+	/* An entry a running build uses is locked (a mirror: <key>.lock beside <key>.git). */
+	if (!strcmp(kind, "git") && n > 4)
+		lockpath = xstrfmt("%.*s.lock", (int)(n - 4), path);
+	else
+		lockpath = xstrfmt("%s.lock", path);
+	/* Only entries that builds lock have a lock file; do not create one for the others. */
+	if (fs_exists(lockpath) && try_lock(lockpath, &lock) < 0) {
+		free(lockpath);
+		return 0;
+	}
+	size = disk_use(path);
+	r = fs_remove_tree(path, err);
+	if (!r)
+		p->freed += size;
+	/* The lock file stays: unlinking it would let two builds lock different files. */
+	cache_unlock(&lock);
+	free(lockpath);
+	return r;
+}
+
+int cache_prune(const char *cache, long max_age, int tofu, unsigned long long *freed,
+		struct error *err)
+{
+	struct prune_ctx p = { max_age, tofu, 0 };
+	int r = each_entry(cache, prune_entry, &p, err);
+
+	*freed = p.freed;
+	return r;
 }

@@ -1,12 +1,28 @@
 #ifndef SLUGC_CACHE_H
 #define SLUGC_CACHE_H
 
+#include <stddef.h>
+
+struct buf;
 struct error;
+struct strvec;
 
 /*
  * The cache directory and its locks. Several slugc processes may share a
  * cache (CI runners on one host); every writer holds an flock on a lock file
  * next to what it changes, and publishes results by rename.
+ *
+ * Layout (docs/scaling.md says what may be shared):
+ *   git/<key>.git          bare mirrors of git URLs (git.c)
+ *   blobs/sha256/<hex>     runtime archives, content-addressed, verified before
+ *                          they enter: nothing unverified is ever stored here
+ *   index/<key>            index documents (index.json, SHASUMS256.txt), with
+ *                          their fetch time as mtime, for a TTL
+ *   tofu/<key>             the sha256 first seen for a URL Heroku publishes no
+ *                          checksum for (trust on first use)
+ *   toolchains/<hex>/      unpacked build-time toolchains (Go), by archive hash
+ *   build/<app key>/       per-app build caches (npm, Go modules, Bundler)
+ *   tmp/                   partial downloads and their locks
  */
 
 /*
@@ -31,5 +47,42 @@ int cache_lock(struct cache_lock *l, const char *path, int exclusive, struct err
 /* Turn an exclusive lock into a shared one (readers may then join). */
 int cache_lock_share(struct cache_lock *l, struct error *err);
 void cache_unlock(struct cache_lock *l);
+
+/* sha256 of a string as 64 hex digits: cache keys for URLs and apps. */
+void cache_key(const char *s, char out[65]);
+
+/* <cache>/blobs/sha256/<hex>; NULL-free, caller frees. */
+char *cache_blob_path(const char *cache, const char *hex);
+int cache_blob_exists(const char *cache, const char *hex);
+/*
+ * Move a file whose sha256 is `hex` (the caller verified it) into the store
+ * by rename; the file must be inside the cache directory.
+ */
+int cache_blob_put(const char *cache, const char *path, const char *hex, struct error *err);
+
+/*
+ * A cached index document: 1 and its text in out when present and younger
+ * than max_age seconds (max_age < 0: any age), 0 when missing or too old.
+ */
+int cache_index_get(const char *cache, const char *key, long max_age, struct buf *out);
+int cache_index_put(const char *cache, const char *key, const char *text, size_t len,
+		    struct error *err);
+
+/* The digest recorded for a URL: 1 and hex filled, or 0. */
+int cache_tofu_get(const char *cache, const char *url, char hex[65]);
+int cache_tofu_put(const char *cache, const char *url, const char *hex, struct error *err);
+
+/* What is in the cache, by kind: one line per item "<kind> <size> <age> <name>" (slugc cache ls). */
+int cache_list(const char *cache, struct strvec *lines, struct error *err);
+/*
+ * Remove cache entries not used for max_age seconds (max_age < 0: all of
+ * them; the mtime is refreshed on every use), skipping anything a running
+ * build holds a lock on. Trust-on-first-use records are kept unless `tofu`.
+ * Returns the number of bytes freed in *freed.
+ */
+int cache_prune(const char *cache, long max_age, int tofu, unsigned long long *freed,
+		struct error *err);
+/* Refresh an entry's mtime: it was just used. */
+void cache_touch(const char *path);
 
 #endif

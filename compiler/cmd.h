@@ -8,18 +8,34 @@
  * argv[0] is the subcommand's name.
  */
 
+#include <getopt.h>
+
+#include "build.h"
+#include "output.h"
+#include "strvec.h"
+
 struct error;
+
 
 int cmd_compile(int argc, char **argv, struct error *err);
 int cmd_detect(int argc, char **argv, struct error *err);
 int cmd_inspect(int argc, char **argv, struct error *err);
+int cmd_resolve(int argc, char **argv, struct error *err);
+int cmd_cache(int argc, char **argv, struct error *err);
+int cmd_run(int argc, char **argv, struct error *err);
 int cmd_verify(int argc, char **argv, struct error *err);
+int cmd_publish(int argc, char **argv, struct error *err);
+int cmd_deploy(int argc, char **argv, struct error *err);
+int cmd_promote(int argc, char **argv, struct error *err);
+int cmd_releases(int argc, char **argv, struct error *err);
 
 /* Shared option helpers (cmd_options.c). */
 
 /* Record a usage error that points at the command's --help. */
 int cmd_usage(struct error *err, const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Exactly one operand, `what` (e.g. "SOURCE"), after the options: argv[optind]. */
+int cmd_one_operand(int argc, char **argv, const char *cmd, const char *what, struct error *err);
 /* Turn getopt_long's '?' or ':' for argv into a usage error. */
 int cmd_bad_option(struct error *err, const char *cmd, int c, char **argv);
 /* Parse a whole decimal number in [min, max] for option `name`. */
@@ -27,5 +43,30 @@ int cmd_parse_uint(const char *arg, const char *name, const char *cmd, unsigned 
 		   unsigned long long max, unsigned long long *out, struct error *err);
 /* Compression threads: --jobs, else SLUGC_THREADS, else the online cores. */
 int cmd_default_jobs(unsigned *out, const char *cmd, struct error *err);
+/* "lang=value" for --mirror and --runtime-sha256: lang is nodejs, go or ruby ("node" too). */
+int cmd_lang_value(const char *arg, const char *name, const char *cmd, struct strvec *list,
+		   struct error *err);
+
+/*
+ * The options compile shares with commands that compile (deploy): its
+ * long options, short options and help text, and a parser that takes one
+ * getopt_long() result at a time (cmd_compile.c).
+ */
+struct compile_args {
+	struct build_options opt;
+	struct strvec mirrors, pins;
+	enum out_level level;
+	int json;
+	int jobs_set;
+};
+extern const struct option compile_longopts[];
+extern const char compile_options_help[];
+#define COMPILE_SHORTOPTS "o:j:qv"
+void compile_args_init(struct compile_args *a);
+void compile_args_release(struct compile_args *a);
+/* 1 when c was a compile option (applied), 0 when it is not one, -1 on a bad value. */
+int compile_args_option(struct compile_args *a, int c, const char *cmd, struct error *err);
+/* Checks and defaults after the last option; sets up the output funnel. */
+int compile_args_finish(struct compile_args *a, const char *cmd, struct error *err);
 
 #endif

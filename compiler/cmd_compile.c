@@ -18,34 +18,51 @@ static const char usage[] =
 	"a git URL (file://, git://, http://, https://) or a .tar.gz of source.\n"
 	"The source is never modified.\n"
 	"\n"
+	"%s"
+	"  -h, --help            show this help\n"
+	"\n"
+	"Environment: SOURCE_DATE_EPOCH (mtime of every entry; default: the commit's\n"
+	"time), SLUGC_THREADS, SLUGC_CACHE_DIR, SLUGC_MIRROR_<LANG>, TMPDIR; ~/.netrc for\n"
+	"git credentials.\n"
+	"Exit status: 0 success, 1 the build failed, 2 usage error.\n";
+
+const char compile_options_help[] =
 	"  -o, --output FILE     write the slug here (default: slug.tgz)\n"
+	"      --manifest FILE   write the manifest here (default: FILE with .json for .tgz)\n"
 	"      --rev REV         git revision: branch, tag, SHA or revspec (default: HEAD)\n"
 	"      --worktree        build a work tree's files as they are on disk\n"
 	"      --app-dir PATH    the app is this subdirectory of the source\n"
-	"      --cache-dir DIR   git mirrors and downloads (default: ~/.cache/slugc)\n"
-	"      --manifest FILE   write the manifest here (default: FILE with .json for .tgz)\n"
+	"      --cache-dir DIR   git mirrors, runtimes, build caches (default: ~/.cache/slugc)\n"
+	"      --env-dir DIR     config vars for the build: one file per variable\n"
+	"      --mirror LANG=URL runtime downloads from URL instead of the official index\n"
+	"                        (nodejs, go, ruby; http(s):// or file://; repeatable)\n"
+	"      --offline         use only the cache: no downloads\n"
+	"      --runtime-sha256 LANG=HEX  pin a runtime archive's digest (must agree with\n"
+	"                        a published one; Ruby has none published)\n"
+	"      --inventory FILE  a TOML inventory of pinned runtime artifacts\n"
+	"                        (default: the app's inventory.toml, when it has one)\n"
 	"      --stack NAME      stack recorded in the manifest (default: heroku-24)\n"
 	"      --max-size MB     fail when the compressed slug is larger (default: 500)\n"
 	"  -j, --jobs N          compression threads (default: SLUGC_THREADS or all cores)\n"
 	"      --level N         compression level 1-12 (default: 6)\n"
 	"      --json            print the result as one JSON document on stdout\n"
 	"  -q, --quiet           print only warnings and errors\n"
-	"  -v, --verbose         also print what each stage does\n"
-	"  -h, --help            show this help\n"
-	"\n"
-	"Environment: SOURCE_DATE_EPOCH (mtime of every entry; default: the commit's\n"
-	"time), SLUGC_THREADS, SLUGC_CACHE_DIR, TMPDIR; ~/.netrc for git credentials.\n"
-	"Exit status: 0 success, 1 the build failed, 2 usage error.\n";
+	"  -v, --verbose         also print what each stage does\n";
 
 enum { OPT_MANIFEST = 256, OPT_STACK, OPT_MAX_SIZE, OPT_LEVEL, OPT_JSON, OPT_REV, OPT_WORKTREE,
-       OPT_APP_DIR, OPT_CACHE_DIR };
+       OPT_APP_DIR, OPT_CACHE_DIR, OPT_ENV_DIR, OPT_MIRROR, OPT_OFFLINE, OPT_PIN, OPT_INVENTORY };
 
-static const struct option longopts[] = {
+const struct option compile_longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "rev", required_argument, NULL, OPT_REV },
 	{ "worktree", no_argument, NULL, OPT_WORKTREE },
 	{ "app-dir", required_argument, NULL, OPT_APP_DIR },
 	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+	{ "env-dir", required_argument, NULL, OPT_ENV_DIR },
+	{ "mirror", required_argument, NULL, OPT_MIRROR },
+	{ "offline", no_argument, NULL, OPT_OFFLINE },
+	{ "runtime-sha256", required_argument, NULL, OPT_PIN },
+	{ "inventory", required_argument, NULL, OPT_INVENTORY },
 	{ "manifest", required_argument, NULL, OPT_MANIFEST },
 	{ "stack", required_argument, NULL, OPT_STACK },
 	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
@@ -57,6 +74,123 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+void compile_args_init(struct compile_args *a)
+{
+	static const struct build_options def = BUILD_OPTIONS_INIT;
+
+	memset(a, 0, sizeof(*a));
+	a->opt = def;
+	strvec_init(&a->mirrors);
+	strvec_init(&a->pins);
+	a->level = OUT_NORMAL;
+}
+
+void compile_args_release(struct compile_args *a)
+{
+	strvec_clear(&a->mirrors);
+	strvec_clear(&a->pins);
+}
+
+static int valid_stack(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (!n || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int compile_args_option(struct compile_args *a, int c, const char *cmd, struct error *err)
+{
+	unsigned long long v;
+
+	switch (c) {
+	case 'o':
+		if (!*optarg)
+			return cmd_usage(err, cmd, "--output must not be empty");
+		a->opt.output = optarg;
+		return 1;
+	case OPT_MANIFEST:
+		a->opt.manifest = optarg;
+		return 1;
+	case OPT_REV:
+		if (!*optarg)
+			return cmd_usage(err, cmd, "--rev must not be empty");
+		a->opt.rev = optarg;
+		return 1;
+	case OPT_WORKTREE:
+		a->opt.worktree = 1;
+		return 1;
+	case OPT_APP_DIR:
+		a->opt.app_dir = optarg;
+		return 1;
+	case OPT_CACHE_DIR:
+		a->opt.cache_dir = optarg;
+		return 1;
+	case OPT_ENV_DIR:
+		a->opt.env_dir = optarg;
+		return 1;
+	case OPT_MIRROR:
+		return cmd_lang_value(optarg, "--mirror", cmd, &a->mirrors, err) < 0 ? -1 : 1;
+	case OPT_PIN:
+		return cmd_lang_value(optarg, "--runtime-sha256", cmd, &a->pins, err) < 0 ? -1 : 1;
+	case OPT_OFFLINE:
+		a->opt.offline = 1;
+		return 1;
+	case OPT_INVENTORY:
+		a->opt.inventory = optarg;
+		return 1;
+	case OPT_STACK:
+		if (!valid_stack(optarg))
+			return cmd_usage(err, cmd, "--stack expects a stack name like 'heroku-24', not '%s'",
+					 optarg);
+		a->opt.stack = optarg;
+		return 1;
+	case OPT_MAX_SIZE:
+		if (cmd_parse_uint(optarg, "--max-size", cmd, 1, 1 << 20, &v, err) < 0)
+			return -1;
+		a->opt.max_size = (uint64_t)v << 20;
+		return 1;
+	case 'j':
+		if (cmd_parse_uint(optarg, "--jobs", cmd, 1, 256, &v, err) < 0)
+			return -1;
+		a->opt.jobs = (unsigned)v;
+		a->jobs_set = 1;
+		return 1;
+	case OPT_LEVEL:
+		if (cmd_parse_uint(optarg, "--level", cmd, 1, 12, &v, err) < 0)
+			return -1;
+		a->opt.level = (int)v;
+		return 1;
+	case OPT_JSON:
+		a->json = 1;
+		return 1;
+	case 'q':
+		a->level = OUT_QUIET;
+		return 1;
+	case 'v':
+		a->level = OUT_VERBOSE;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int compile_args_finish(struct compile_args *a, const char *cmd, struct error *err)
+{
+	if (a->opt.rev && a->opt.worktree)
+		return cmd_usage(err, cmd, "--rev and --worktree exclude each other");
+	if (!a->jobs_set && cmd_default_jobs(&a->opt.jobs, cmd, err) < 0)
+		return -1;
+	a->opt.mirrors = &a->mirrors;
+	a->opt.pins = &a->pins;
+	out_setup(a->level, a->json);
+	return 0;
+}
 
 static void print_result(const struct build *b)
 {
@@ -84,104 +218,40 @@ static void print_result(const struct build *b)
 	buf_release(&size);
 }
 
-static int valid_stack(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (!n || n > 64)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return 0;
-	return 1;
-}
-
 int cmd_compile(int argc, char **argv, struct error *err)
 {
-	struct build_options opt = BUILD_OPTIONS_INIT;
-	enum out_level level = OUT_NORMAL;
-	unsigned long long v;
-	int json = 0, jobs_set = 0, c, ret;
+	struct compile_args a;
 	struct build b;
+	int c, r, ret = -1;
 
+	compile_args_init(&a);
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":o:j:qvh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			opt.output = optarg;
-			break;
-		case OPT_MANIFEST:
-			opt.manifest = optarg;
-			break;
-		case OPT_REV:
-			if (!*optarg)
-				return cmd_usage(err, "compile", "--rev must not be empty");
-			opt.rev = optarg;
-			break;
-		case OPT_WORKTREE:
-			opt.worktree = 1;
-			break;
-		case OPT_APP_DIR:
-			opt.app_dir = optarg;
-			break;
-		case OPT_CACHE_DIR:
-			opt.cache_dir = optarg;
-			break;
-		case OPT_STACK:
-			if (!valid_stack(optarg))
-				return cmd_usage(err, "compile", "--stack expects a stack name like "
-						 "'heroku-24', not '%s'", optarg);
-			opt.stack = optarg;
-			break;
-		case OPT_MAX_SIZE:
-			if (cmd_parse_uint(optarg, "--max-size", "compile", 1, 1 << 20, &v, err) < 0)
-				return -1;
-			opt.max_size = (uint64_t)v << 20;
-			break;
-		case 'j':
-			if (cmd_parse_uint(optarg, "--jobs", "compile", 1, 256, &v, err) < 0)
-				return -1;
-			opt.jobs = (unsigned)v;
-			jobs_set = 1;
-			break;
-		case OPT_LEVEL:
-			if (cmd_parse_uint(optarg, "--level", "compile", 1, 12, &v, err) < 0)
-				return -1;
-			opt.level = (int)v;
-			break;
-		case OPT_JSON:
-			json = 1;
-			break;
-		case 'q':
-			level = OUT_QUIET;
-			break;
-		case 'v':
-			level = OUT_VERBOSE;
-			break;
-		case 'h':
-			out_text("%s", usage);
-			return 0;
-		default:
-			return cmd_bad_option(err, "compile", c, argv);
+	while ((c = getopt_long(argc, argv, ":" COMPILE_SHORTOPTS "h", compile_longopts, NULL)) != -1) {
+		if (c == 'h') {
+			out_text(usage, compile_options_help);
+			ret = 0;
+			goto out;
+		}
+		r = compile_args_option(&a, c, "compile", err);
+		if (r < 0)
+			goto out;
+		if (!r) {
+			cmd_bad_option(err, "compile", c, argv);
+			goto out;
 		}
 	}
-	if (optind >= argc)
-		return cmd_usage(err, "compile", "missing SOURCE");
-	if (optind + 1 < argc)
-		return cmd_usage(err, "compile", "unexpected argument '%s'", argv[optind + 1]);
-	opt.source = argv[optind];
-	if (opt.rev && opt.worktree)
-		return cmd_usage(err, "compile", "--rev and --worktree exclude each other");
-	if (!*opt.output)
-		return cmd_usage(err, "compile", "--output must not be empty");
-	if (!jobs_set && cmd_default_jobs(&opt.jobs, "compile", err) < 0)
-		return -1;
-	out_setup(level, json);
+	if (cmd_one_operand(argc, argv, "compile", "SOURCE", err) < 0)
+		goto out;
+	a.opt.source = argv[optind];
+	if (compile_args_finish(&a, "compile", err) < 0)
+		goto out;
 
-	build_init(&b, &opt);
+	build_init(&b, &a.opt);
 	ret = build_run(&b, err);
 	if (!ret)
 		print_result(&b);
 	build_release(&b);
+out:
+	compile_args_release(&a);
 	return ret;
 }

@@ -147,10 +147,8 @@ int cmd_inspect(int argc, char **argv, struct error *err)
 			return cmd_bad_option(err, "inspect", c, argv);
 		}
 	}
-	if (optind >= argc)
-		return cmd_usage(err, "inspect", "missing SLUG.tgz");
-	if (optind + 1 < argc)
-		return cmd_usage(err, "inspect", "unexpected argument '%s'", argv[optind + 1]);
+	if (cmd_one_operand(argc, argv, "inspect", "SLUG.tgz", err) < 0)
+		return -1;
 	slug = argv[optind];
 	out_setup(OUT_NORMAL, json);
 

@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "error.h"
+#include "strvec.h"
 
 int cmd_usage(struct error *err, const char *cmd, const char *fmt, ...)
 {
@@ -18,6 +19,15 @@ int cmd_usage(struct error *err, const char *cmd, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return error_setk(err, ERROR_USAGE, "%s (see 'slugc %s --help')", msg, cmd);
+}
+
+int cmd_one_operand(int argc, char **argv, const char *cmd, const char *what, struct error *err)
+{
+	if (optind >= argc)
+		return cmd_usage(err, cmd, "missing %s", what);
+	if (optind + 1 < argc)
+		return cmd_usage(err, cmd, "unexpected argument '%s'", argv[optind + 1]);
+	return 0;
 }
 
 int cmd_bad_option(struct error *err, const char *cmd, int c, char **argv)
@@ -64,5 +74,26 @@ int cmd_default_jobs(unsigned *out, const char *cmd, struct error *err)
 	}
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	*out = n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+	return 0;
+}
+
+int cmd_lang_value(const char *arg, const char *name, const char *cmd, struct strvec *list,
+		   struct error *err)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : 0;
+	const char *lang;
+
+	if (!eq || !eq[1])
+		return cmd_usage(err, cmd, "%s expects LANG=VALUE, not '%s'", name, arg);
+	if ((n == 6 && !strncmp(arg, "nodejs", 6)) || (n == 4 && !strncmp(arg, "node", 4)))
+		lang = "nodejs";
+	else if (n == 2 && !strncmp(arg, "go", 2))
+		lang = "go";
+	else if (n == 4 && !strncmp(arg, "ruby", 4))
+		lang = "ruby";
+	else
+		return cmd_usage(err, cmd, "%s: '%.*s' is not nodejs, go or ruby", name, (int)n, arg);
+	strvec_pushf(list, "%s=%s", lang, eq + 1);
 	return 0;
 }

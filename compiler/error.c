@@ -82,6 +82,8 @@ int error_exit_code(const struct error *err)
 		return 2;
 	case ERROR_INTERRUPTED:
 		return 130;
+	case ERROR_EXIT:
+		return err->status;
 	default:
 		return 1;
 	}

@@ -16,14 +16,16 @@ enum error_kind {
 	ERROR_API,       /* the Platform API refused */
 	ERROR_INTERNAL,  /* a bug or an environment fault (disk, permissions) */
 	ERROR_INTERRUPTED, /* SIGINT/SIGTERM arrived */
+	ERROR_EXIT,        /* slugc run: pass a command's own exit status on (status) */
 };
 
 struct error {
 	enum error_kind kind;
+	int status;        /* for ERROR_EXIT */
 	char msg[1536];
 };
 
-#define ERROR_INIT { ERROR_NONE, "" }
+#define ERROR_INIT { ERROR_NONE, 0, "" }
 
 /* Record an ERROR_INPUT failure; always returns -1. */
 int error_set(struct error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -2,14 +2,18 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
 #include "buf.h"
+#include "error.h"
+#include "fsutil.h"
+#include "path.h"
 #include "sha256.h"
 #include "sig.h"
 #include "tree_writer.h"
@@ -296,4 +300,69 @@ int extract_to_tree(struct reader *r, struct tree_writer *w, struct error *err)
 			return error_prefix(err, "'%s'", r->shown);
 	}
 	return rc < 0 ? -1 : 0;
+}
+
+char *extract_top_dir(const char *dir, struct error *err)
+{
+	struct buf only = BUF_INIT;
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *d = opendir(dir);
+	char *root;
+
+	if (!d) {
+		error_errno(err, "cannot read '%s'", dir);
+		return NULL;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		n++;
+		buf_reset(&only);
+		buf_addstr(&only, de->d_name);
+	}
+	closedir(d);
+	root = path_join(dir, only.ptr);
+	if (n != 1 || fs_is_symlink(root) || !fs_is_dir(root)) {
+		free(root);
+		root = xstrdup(dir);
+	}
+	buf_release(&only);
+	return root;
+}
+
+int extract_archive(const char *archive, const char *dest, int strip_top, uint64_t max_bytes,
+		    struct error *err)
+{
+	struct tree_writer *w = NULL;
+	struct reader *r = NULL;
+	char *tmp = xstrfmt("%s.unpack-XXXXXX", dest), *root = NULL;
+	int ret = -1;
+
+	if (!mkdtemp(tmp)) {
+		error_errno(err, "cannot create '%s'", tmp);
+		goto out;
+	}
+	if (reader_open_file(&r, archive, err) < 0 || tree_writer_open(&w, tmp, max_bytes, err) < 0 ||
+	    extract_to_tree(r, w, err) < 0)
+		goto out;
+	root = strip_top ? extract_top_dir(tmp, err) : xstrdup(tmp);
+	if (!root)
+		goto out;
+	if (rename(root, dest) < 0) {
+		error_errno(err, "cannot move the unpacked '%s' into place", archive);
+		goto out;
+	}
+	ret = 0;
+out:
+	tree_writer_close(w);
+	reader_close(r);
+	if (fs_exists(tmp)) {
+		struct error ignored = ERROR_INIT;
+
+		fs_remove_tree(tmp, &ignored);
+	}
+	free(tmp);
+	free(root);
+	return ret;
 }

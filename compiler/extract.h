@@ -60,4 +60,21 @@ struct tree_writer;
  */
 int extract_to_tree(struct reader *r, struct tree_writer *w, struct error *err);
 
+/*
+ * Where an extracted archive's contents start: its one top-level directory
+ * when it has exactly one entry and that is a directory (GitHub's
+ * "repo-sha/", Node's "node-v20.11.1-linux-x64/", Go's "go/"), else dir
+ * itself. A fresh string.
+ */
+char *extract_top_dir(const char *dir, struct error *err);
+
+/*
+ * Unpack an archive file into dest (which must not exist), dropping a single
+ * top-level directory when strip_top, through a temporary directory beside
+ * dest that is renamed into place: dest is whole or absent. At most
+ * max_bytes are written (0: no cap).
+ */
+int extract_archive(const char *archive, const char *dest, int strip_top, uint64_t max_bytes,
+		    struct error *err);
+
 #endif

@@ -283,9 +283,7 @@ static int open_remote(struct gitrepo **out, const char *url, const char *cache,
 	struct cache_lock lock = CACHE_LOCK_INIT;
 	git_repository *repo = NULL;
 	char *clean = NULL, *dir = NULL, *mirror = NULL, *lockpath = NULL, *tmp = NULL;
-	unsigned char digest[32];
 	char key[SHA256_HEX_LEN + 1];
-	struct sha256 sha = SHA256_INIT;
 	int ret = -1;
 
 	init_once();
@@ -311,10 +309,7 @@ static int open_remote(struct gitrepo **out, const char *url, const char *cache,
 		c.password = inherited->password ? xstrdup(inherited->password) : NULL;
 	}
 
-	sha256_init(&sha);
-	sha256_update(&sha, clean, strlen(clean));
-	sha256_final(&sha, digest);
-	sha256_hex(digest, key);
+	cache_key(clean, key);
 	if (cache_dir(cache, "git", &dir, err) < 0)
 		goto out;
 	mirror = xstrfmt("%s/%s.git", dir, key);

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "git.h"
+#include "http.h"
 #include "output.h"
 #include "regex.h"
 #include "sig.h"
@@ -26,6 +27,13 @@ static const struct command commands[] = {
 	{ "detect", cmd_detect, "print the languages of an app, with versions and process types" },
 	{ "inspect", cmd_inspect, "verify a slug; show its size, checksum, files and process types" },
 	{ "verify", cmd_verify, "rebuild a slug's commit and check that the bytes are the same" },
+	{ "resolve", cmd_resolve, "print the exact runtime version, URL and sha256 a build would use" },
+	{ "cache", cmd_cache, "list, prune or import into the cache of mirrors and runtimes" },
+	{ "run", cmd_run, "run a slug's process locally, as a dyno would" },
+	{ "publish", cmd_publish, "upload a slug to the Heroku Platform API and release it" },
+	{ "deploy", cmd_deploy, "compile and publish in one step (for CI)" },
+	{ "promote", cmd_promote, "release one app's newest slug on another app" },
+	{ "releases", cmd_releases, "list an app's releases" },
 };
 
 static void print_help(void)
@@ -104,6 +112,7 @@ int main(int argc, char **argv)
 	regex_cleanup();
 	defaults_release();
 	git_shutdown();
+	http_cleanup();
 	out_release();
 	if (err.kind == ERROR_INTERRUPTED)
 		sig_reraise();

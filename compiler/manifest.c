@@ -48,7 +48,25 @@ struct json *manifest_from_build(const struct build *b)
 	json_add_int(slugc, "source_date_epoch", b->source_date_epoch);
 	json_add_int(slugc, "compression_level", b->opt.level);
 	json_add_int(slugc, "files", (int64_t)b->files);
-	json_add(slugc, "runtimes", json_new_array());
+	{
+		struct json *rts = json_new_array();
+
+		for (i = 0; b->runtimes && i < b->detections.nr; i++) {
+			const struct resolved *r = &b->runtimes[i];
+			struct json *o;
+
+			if (!r->runtime)
+				continue;
+			o = json_new_object();
+			json_add_str(o, "name", r->runtime->name);
+			json_add_str(o, "version", r->version);
+			json_add_str(o, "url", r->shown_url);
+			json_add_str(o, "sha256", r->sha256);
+			json_add_str(o, "verified_by", r->verified_by);
+			json_append(rts, o);
+		}
+		json_add(slugc, "runtimes", rts);
+	}
 	for (i = 0; i < b->buildpacks.nr; i++)
 		json_append(bps, json_new_string(b->buildpacks.v[i]));
 	json_add(slugc, "buildpacks", bps);
@@ -118,6 +136,17 @@ static int load_slugc_record(struct manifest *m, const char *path, struct error 
 	    json_get_int(slugc, "compression_level", &m->level) < 0)
 		return error_set(err, "'%s': compression_level must be an integer", path);
 	return 0;
+}
+
+char *manifest_default_path(const char *slug)
+{
+	size_t n = strlen(slug);
+
+	if (n > 4 && !strcmp(slug + n - 4, ".tgz"))
+		return xstrfmt("%.*s.json", (int)(n - 4), slug);
+	if (n > 7 && !strcmp(slug + n - 7, ".tar.gz"))
+		return xstrfmt("%.*s.json", (int)(n - 7), slug);
+	return xstrfmt("%s.json", slug);
 }
 
 int manifest_load(struct manifest *m, const char *path, struct error *err)

@@ -33,6 +33,9 @@ struct manifest {
 #define MANIFEST_INIT { NULL, PROCFILE_INIT, NULL, -1, NULL, NULL, NULL, NULL, \
 			NULL, NULL, NULL, NULL, 0, -1, -1 }
 
+/* The manifest beside a slug: slug.tgz, slug.tar.gz → slug.json; else ".json" appended. */
+char *manifest_default_path(const char *slug);
+
 /* Read and check a manifest: types and formats of the API fields. */
 int manifest_load(struct manifest *m, const char *path, struct error *err);
 void manifest_release(struct manifest *m);

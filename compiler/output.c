@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -13,6 +14,8 @@
 static enum out_level level = OUT_NORMAL;
 static int json_mode;
 static struct strvec secrets = STRVEC_INIT;
+static size_t progress_width;          /* bytes of the bar on screen; 0: none */
+static struct timespec progress_last;  /* when it was last drawn */
 
 void out_setup(enum out_level lvl, int json)
 {
@@ -74,12 +77,23 @@ char *out_redact(const char *s)
 	return buf_detach(&b, NULL);
 }
 
+/* Erase the bar so that a line printed meanwhile starts at column 0 of a clean line. */
+static void progress_clear(void)
+{
+	if (!progress_width)
+		return;
+	fprintf(stderr, "\r%*s\r", (int)progress_width, "");
+	fflush(stderr);
+	progress_width = 0;
+}
+
 static void emit(FILE *f, const char *prefix, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 static void emit(FILE *f, const char *prefix, const char *fmt, va_list ap)
 {
 	struct buf b = BUF_INIT;
 
+	progress_clear();
 	buf_addstr(&b, prefix);
 	buf_vaddf(&b, fmt, ap);
 	redact(&b);
@@ -167,6 +181,7 @@ void out_text(const char *fmt, ...)
 	struct buf b = BUF_INIT;
 	va_list ap;
 
+	progress_clear();
 	va_start(ap, fmt);
 	buf_vaddf(&b, fmt, ap);
 	va_end(ap);
@@ -174,6 +189,50 @@ void out_text(const char *fmt, ...)
 	fwrite(b.ptr, 1, b.len, stdout);
 	fflush(stdout);
 	buf_release(&b);
+}
+
+void out_progress(const char *label, uint64_t done, uint64_t total)
+{
+	struct buf line = BUF_INIT;
+	struct timespec now;
+	char *shown;
+	long ms;
+
+	if (json_mode || level < OUT_NORMAL)
+		return;
+	/* Throttle before anything else: libcurl calls this for every chunk. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long)(now.tv_sec - progress_last.tv_sec) * 1000 +
+	     (now.tv_nsec - progress_last.tv_nsec) / 1000000;
+	if (progress_width && ms >= 0 && ms < 200)
+		return;
+	if (!out_is_tty())
+		return;
+	progress_last = now;
+	/* Redact before cutting, so no cut can leave part of a secret. */
+	shown = out_redact(label ? label : "");
+	buf_addstr(&line, "       ");
+	buf_add_quoted(&line, shown, strlen(shown), 40);
+	buf_addstr(&line, "  ");
+	buf_add_size(&line, done);
+	if (total) {
+		buf_addstr(&line, " / ");
+		buf_add_size(&line, total);
+		buf_addf(&line, " (%.0f%%)", done >= total ? 100.0 : (double)done * 100 / (double)total);
+	}
+	while (line.len < progress_width)
+		buf_addch(&line, ' ');
+	fputc('\r', stderr);
+	fwrite(line.ptr, 1, line.len, stderr);
+	fflush(stderr);
+	progress_width = line.len;
+	buf_release(&line);
+	free(shown);
+}
+
+void out_progress_end(void)
+{
+	progress_clear();
 }
 
 void out_release(void)

@@ -2,6 +2,7 @@
 #define SLUGC_OUTPUT_H
 
 #include <stdarg.h>
+#include <stdint.h>
 
 struct error;
 
@@ -35,6 +36,15 @@ void out_error(const char *cmd, const struct error *err);
 void out_json(const char *doc);
 /* Text printed as is on stdout, redacted (help, tables). */
 void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * A progress bar on stderr, redrawn in place ("\r") at most five times a
+ * second: `label` (redacted), bytes done and, when total is not 0, of how
+ * many. Only on a terminal, and never with -q or --json. Any other line
+ * printed meanwhile clears it first; out_progress_end() clears it for good.
+ */
+void out_progress(const char *label, uint64_t done, uint64_t total);
+void out_progress_end(void);
 
 /* Never show this string again; every later line has it replaced by "[REDACTED]". */
 void out_add_secret(const char *secret);

@@ -11,9 +11,7 @@
  *
  * --app-dir takes a subdirectory of any of them as the app.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,121 +28,15 @@
 #include "output.h"
 #include "path.h"
 #include "tree_writer.h"
+#include "treecopy.h"
 #include "url.h"
-#include "walk.h"
 #include "xalloc.h"
 
-/* Decides, for --worktree copies, whether a path stays out: 1 skip, 0 copy, -1 error. */
-typedef int (*copy_filter_fn)(void *ctx, const char *relpath, int is_dir, struct error *err);
-
-struct copy {
-	const char *src_root;   /* absolute, symlinks resolved */
-	int src_fd, dst_fd;
-	struct buf link;        /* readlink scratch */
-	copy_filter_fn filter;
-	void *filter_ctx;
-};
-
-static int copy_symlink(struct copy *c, const struct walk_entry *e, struct error *err)
-{
-	struct buf target = BUF_INIT, stored = BUF_INIT;
-	struct fs_tree_links links = { c->src_fd, &c->link };
-	int ret = -1;
-
-	if (fs_readlinkat(e->dirfd, e->name, &target, e->path, err) < 0 ||
-	    path_check_symlink(e->path, target.ptr, c->src_root, fs_tree_link, &links, &stored,
-			       err) < 0)
-		goto out;
-	if (symlinkat(stored.ptr, c->dst_fd, e->path) < 0) {
-		error_errno(err, "cannot create symlink '%s' in the build directory", e->path);
-		goto out;
-	}
-	ret = 0;
-out:
-	buf_release(&target);
-	buf_release(&stored);
-	return ret;
-}
-
-static int copy_file(struct copy *c, const struct walk_entry *e, struct error *err)
-{
-	mode_t mode = (e->st->st_mode & 0111) ? 0755 : 0644;
-	struct stat st;
-	int in, out, ret = -1;
-
-	in = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (in < 0)
-		return error_errno(err, "cannot read '%s'", e->path);
-	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(in);
-		return error_set(err, "'%s' changed while it was being copied", e->path);
-	}
-	out = openat(c->dst_fd, e->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (out < 0) {
-		error_errno(err, "cannot create '%s' in the build directory", e->path);
-		close(in);
-		return -1;
-	}
-	ret = fs_copy_fd(in, out, (uint64_t)st.st_size, e->path, err);
-	if (close(out) < 0 && !ret)
-		ret = error_errno(err, "cannot write '%s' in the build directory", e->path);
-	close(in);
-	return ret;
-}
-
-static int copy_entry(const struct walk_entry *e, void *ctx, struct error *err)
-{
-	struct copy *c = ctx;
-	mode_t m = e->st->st_mode;
-
-	if (!strcmp(e->name, ".git"))
-		return WALK_SKIP; /* never part of a slug */
-	if (c->filter) {
-		int r = c->filter(c->filter_ctx, e->path, S_ISDIR(m), err);
-
-		if (r)
-			return r < 0 ? -1 : WALK_SKIP;
-	}
-	if (S_ISDIR(m)) {
-		if (mkdirat(c->dst_fd, e->path, 0755) < 0)
-			return error_errno(err, "cannot create directory '%s' in the build directory",
-					   e->path);
-		return WALK_CONTINUE;
-	}
-	if (S_ISREG(m))
-		return copy_file(c, e, err);
-	if (S_ISLNK(m))
-		return copy_symlink(c, e, err);
-	return error_set(err, "'%s' is %s; a slug may hold only files, directories and symlinks",
-			 e->path, fs_special_kind(m));
-}
-
-static int copy_directory(struct build *b, const char *src, copy_filter_fn filter, void *ctx,
+static int copy_directory(struct build *b, const char *src, tree_copy_filter_fn filter, void *ctx,
 			  struct error *err)
 {
-	struct copy c = { src, -1, -1, BUF_INIT, filter, ctx };
-	int ret = -1;
-
-	if (mkdir(b->app_dir, 0755) < 0)
-		return error_errno(err, "cannot create '%s'", b->app_dir);
-	c.src_fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (c.src_fd < 0) {
-		error_errno(err, "cannot open source directory '%s'", src);
-		goto out;
-	}
-	c.dst_fd = open(b->app_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (c.dst_fd < 0) {
-		error_errno(err, "cannot open '%s'", b->app_dir);
-		goto out;
-	}
-	ret = walk_tree(src, copy_entry, NULL, &c, 0, err);
-out:
-	if (c.src_fd >= 0)
-		close(c.src_fd);
-	if (c.dst_fd >= 0)
-		close(c.dst_fd);
-	buf_release(&c.link);
-	return ret;
+	/* ".git" is never part of a slug. */
+	return tree_copy(src, b->app_dir, TREE_COPY_SKIP_GIT, filter, ctx, err);
 }
 
 /* root + --app-dir, which must be an existing directory below root. */
@@ -289,36 +181,6 @@ static int from_remote(struct build *b, struct error *err)
 	return ret;
 }
 
-/* The one top-level directory of an extracted archive (GitHub's "repo-sha/"), or dir itself. */
-static char *archive_root(const char *dir, struct error *err)
-{
-	struct buf only = BUF_INIT;
-	struct dirent *de;
-	unsigned n = 0;
-	DIR *d = opendir(dir);
-	char *root;
-
-	if (!d) {
-		error_errno(err, "cannot read '%s'", dir);
-		return NULL;
-	}
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		n++;
-		buf_reset(&only);
-		buf_addstr(&only, de->d_name);
-	}
-	closedir(d);
-	root = path_join(dir, only.ptr);
-	if (n != 1 || !fs_is_dir(root) || fs_is_symlink(root)) {
-		free(root);
-		root = xstrdup(dir);
-	}
-	buf_release(&only);
-	return root;
-}
-
 /*
  * A source archive may expand to 8 times the slug's size limit: room for
  * what .slugignore removes and compression gains, not for a gzip bomb.
@@ -341,7 +203,7 @@ static int from_tarball(struct build *b, const char *real, struct error *err)
 	    tree_writer_open(&w, extracted, extract_cap(b->opt.max_size), err) < 0 ||
 	    extract_to_tree(r, w, err) < 0)
 		goto out;
-	root = archive_root(extracted, err);
+	root = extract_top_dir(extracted, err);
 	if (!root)
 		goto out;
 	app = app_root(b, root, err);

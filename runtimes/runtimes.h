@@ -2,11 +2,151 @@
 #define SLUGC_RUNTIMES_H
 
 /*
- * Runtimes: resolving version requirements against runtime indexes, and
- * (as their issue lands) fetching, verifying, caching and installing them.
- * This is the folder's public header; the version engines live here.
+ * Runtimes: resolving a language's version requirement to one exact
+ * artifact (version, URL, sha256) from the official index or a mirror,
+ * fetching and verifying it into the content-addressed cache, installing it
+ * into the build (or, for build-time toolchains, next to it), and running
+ * the language's dependency step. One file per language, one table; this
+ * is the folder's public header. docs/runtimes.md states the rules.
  */
 
 #include "semver.h"
+#include "strvec.h"
+
+struct buf;
+struct defaults;
+struct detection;
+struct error;
+
+/* One artifact a requirement resolved to. */
+struct resolved {
+	const struct runtime *runtime;
+	char *version;     /* "20.11.1", "go1.19.8", "3.2.2" */
+	char *url;         /* where it is downloaded from (mirror applied; may hold credentials) */
+	char *shown_url;   /* url without credentials: for output and the manifest */
+	char *filename;    /* "node-v20.11.1-linux-x64.tar.gz" */
+	char *sha256;      /* 64 hex; NULL when nobody publishes one and none is recorded */
+	char *verified_by; /* what the digest comes from, for the output and the manifest */
+	struct strvec notes; /* warnings about the choice: LTS cap, wide range, end of life */
+};
+
+/* What resolving and fetching need to know. */
+struct runtime_options {
+	const char *cache;        /* the cache directory (resolved) */
+	const char *mirror;       /* this language's mirror base URL, or NULL for the official one */
+	int offline;              /* use only the cache */
+	const char *stack;        /* "heroku-24" */
+	const struct defaults *defaults;
+	const struct strvec *config; /* the app's config vars (--env-dir), "NAME=value" */
+	const char *pin;          /* --runtime-sha256 for this language, or NULL */
+	const char *inventory;    /* a TOML file of pinned artifacts (--inventory, the app's), or NULL */
+	const char *inventory_shown; /* how messages name it, or NULL for its path */
+};
+
+/*
+ * The build a runtime installs into and runs its steps in. `env` is the
+ * environment every step starts from; installing a runtime puts its bin
+ * directory first on env's PATH for the steps after it.
+ */
+struct build_env {
+	const char *app_dir;      /* the tree that becomes ./app */
+	const char *home;         /* a private HOME for build steps (not in the slug) */
+	const char *cache;        /* the cache directory */
+	const char *app_cache;    /* this app's build cache (npm cache, Go modules, ...) */
+	const struct detection *detection;
+	struct strvec env;
+	int held[8];              /* shared cache locks kept until the build ends (toolchains in use) */
+	unsigned nheld;
+};
+
+struct runtime {
+	const char *name;         /* the detector's name: "nodejs", "go", "ruby" */
+	const char *display;      /* "Node.js" */
+	int (*resolve)(const struct runtime_options *o, const char *requirement, struct resolved *out,
+		       struct error *err);
+	/* Unpack the verified archive where the language needs it; extend be->env. */
+	int (*install)(struct build_env *be, const struct resolved *r, const char *archive,
+		       struct error *err);
+	/* The dependency step (npm ci, go install, bundle install) and .profile.d. */
+	int (*build)(struct build_env *be, const struct resolved *r, struct error *err);
+};
+
+/* The runtime for a detector name, or NULL (Procfile-only apps need none). */
+const struct runtime *runtime_find(const char *name);
+
+/*
+ * Resolve `requirement` (NULL: the language's default) for language `lang`.
+ * An unknown language, or one slugc cannot install, is an error.
+ */
+int runtime_resolve(const char *lang, const char *requirement, const struct runtime_options *o,
+		    struct resolved *out, struct error *err);
+void resolved_release(struct resolved *r);
+
+/*
+ * The verified archive in the cache: from the cache when it is there,
+ * otherwise downloaded (resuming, retrying), checked against r->sha256 and
+ * stored. A mismatch deletes the download and names both digests; nothing
+ * unverified enters the cache. With no published digest, the first one seen
+ * is recorded (trust on first use) and later downloads must match it.
+ * *archive is the path in the cache; caller frees.
+ */
+int runtime_fetch(const struct runtime_options *o, struct resolved *r, char **archive,
+		  struct error *err);
+
+/*
+ * An index document (index.json, SHASUMS256.txt): from the cache when it is
+ * younger than ttl seconds (ttl < 0: cached forever, the document never
+ * changes), else fetched and cached; offline, any cached copy; when a fetch
+ * fails, a stale copy with a warning.
+ */
+int runtime_index(const struct runtime_options *o, const char *url, long ttl, size_t max,
+		  struct buf *out, struct error *err);
+
+/* Run one build step in the app directory with the build environment, its output indented. */
+int runtime_step(struct build_env *be, const char *const *argv, const char *what,
+		 struct error *err);
+/* Put dir first on an environment's PATH. */
+void runtime_path_prepend(struct strvec *env, const char *dir);
+/*
+ * Heroku's build cache for directories of the app (vendor/bundle): restore
+ * dir from the app's cache entry `key` (which names what its content depends
+ * on, e.g. the Ruby version) when the app does not ship one: 1 restored, 0
+ * nothing to restore. Save copies it back after a successful step, replacing
+ * the entry atomically; builds of the same app may run at once (flock).
+ */
+int runtime_cache_restore(struct build_env *be, const char *dir, const char *key,
+			  struct error *err);
+int runtime_cache_save(struct build_env *be, const char *dir, const char *key, struct error *err);
+/* Write ./app/.profile.d/<name>, sourced at dyno boot with HOME=/app. */
+int runtime_write_profile(const char *app_dir, const char *name, const char *text,
+			  struct error *err);
+
+/* A config var of the app, or NULL. */
+const char *runtime_config(const struct runtime_options *o, const char *name);
+
+/* The machine's architecture in each vendor's spelling: "x64"/"amd64"/"arm64". */
+const char *runtime_node_arch(void);
+const char *runtime_go_arch(void);
+
+/* Index parsers, exposed for unit tests and fuzz targets. */
+int nodejs_parse_index(const char *text, size_t len, const char *arch_token,
+		       struct strvec *versions, struct error *err);
+int nodejs_parse_shasums(const char *text, size_t len, const char *filename, char hex[65],
+			 struct error *err);
+struct go_file {
+	char *version, *filename, *sha256;
+	int stable;
+};
+int go_parse_index(const char *text, size_t len, const char *arch, struct go_file **files,
+		   size_t *nr, struct error *err);
+void go_files_release(struct go_file *files, size_t nr);
+/*
+ * The sha256 an inventory (Heroku's libherokubuildpack format: [[artifacts]]
+ * with version, os, arch, url, checksum = "sha256:<hex>") pins for url, or
+ * (path non-NULL, for a mirror) for an entry URL ending in "/" path:
+ * 1 and hex filled (lowercase), 0 when it pins nothing for it, -1 on error.
+ */
+int inventory_lookup(const char *text, size_t len, const char *url, const char *path,
+		     char hex[65], struct error *err);
 
 #endif

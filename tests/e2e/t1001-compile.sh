@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # compile turns examples/node-hello into a slug and a manifest (issue 2 acceptance 1).
 . "$(dirname "$0")/test-lib.sh"
+use_node_mirror || { echo "cannot build the Node.js mirror"; exit 99; }
 
 test_expect_success 'compile node-hello' '
 	cp -r "$EXAMPLES/node-hello" app &&
@@ -40,10 +41,19 @@ test_expect_success 'the manifest has exactly the fields of DESIGN.md' '
 		"[\"app_dir\", \"dirty\", \"kind\", \"rev\", \"url\"]" &&
 	equal "$(json s.json "d[\"stack\"]")" "heroku-24" &&
 	equal "$(json s.json "d[\"commit\"]")" "null" &&
-	equal "$(json s.json "d[\"slugc\"][\"files\"]")" "3" &&
+	equal "$(json s.json "d[\"slugc\"][\"files\"]")" "$(slugtool list s.tgz | grep -c "^f ")" &&
 	equal "$(json s.json "d[\"slugc\"][\"source_date_epoch\"]")" "315532800" &&
 	equal "$(json s.json "d[\"slugc\"][\"source\"][\"kind\"]")" "dir" &&
 	equal "$(json s.json "d[\"slugc\"][\"source\"][\"url\"]")" "$TRASH/app"
+'
+
+test_expect_success 'the runtime is in the slug, recorded in the manifest' '
+	grep -qx "./app/.heroku/node/bin/node" list &&
+	grep -qx "./app/.profile.d/nodejs.sh" list &&
+	equal "$(json s.json "d[\"slugc\"][\"runtimes\"][0][\"name\"]")" nodejs &&
+	equal "$(json s.json "d[\"slugc\"][\"runtimes\"][0][\"version\"]")" 20.20.2 &&
+	equal "$(json s.json "d[\"slugc\"][\"runtimes\"][0][\"url\"]")" "$SLUGC_MIRROR_NODEJS/v20.20.2/node-v20.20.2-linux-x64.tar.gz" &&
+	grep -q "$(json s.json "d[\"slugc\"][\"runtimes\"][0][\"sha256\"]")  node-v20.20.2-linux-x64.tar.gz" "$NODE_MIRROR/v20.20.2/SHASUMS256.txt"
 '
 
 test_expect_success 'the source is never modified' '

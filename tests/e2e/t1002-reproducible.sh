@@ -4,8 +4,8 @@
 . "$(dirname "$0")/test-lib.sh"
 
 test_expect_success 'two copies with different times and umasks give one sha256' '
-	(umask 022 && mkdir -p one/deep/path && cp -r "$EXAMPLES/node-hello/." one/deep/path/) &&
-	(umask 077 && mkdir two && cp -r "$EXAMPLES/node-hello/." two/) &&
+	(umask 022 && mkdir -p one/deep/path && cp -r "$STATIC/." one/deep/path/) &&
+	(umask 077 && mkdir two && cp -r "$STATIC/." two/) &&
 	chmod -R go-rwx two &&
 	find one -exec touch -h -d "2001-02-03 04:05:06" {} + &&
 	find two -exec touch -h -d "2024-06-07 08:09:10" {} + &&

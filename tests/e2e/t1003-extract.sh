@@ -3,7 +3,7 @@
 . "$(dirname "$0")/test-lib.sh"
 
 test_expect_success 'set up an app with some depth' '
-	cp -r "$EXAMPLES/node-hello" app &&
+	cp -r "$STATIC" app &&
 	mkdir -p app/lib/util app/bin app/public/img &&
 	echo "module.exports = 1" >app/lib/util/index.js &&
 	printf "#!/bin/sh\necho hi\n" >app/bin/hello && chmod 755 app/bin/hello &&

@@ -2,6 +2,7 @@
 # Bad input: one clear line, exit 1, no output file, nothing left behind
 # (issue 2 acceptance 4).
 . "$(dirname "$0")/test-lib.sh"
+use_node_mirror || { echo "cannot build the Node.js mirror"; exit 99; }
 
 # fails_cleanly NEEDLE ARGS...: compile fails with NEEDLE and leaves nothing.
 fails_cleanly() {

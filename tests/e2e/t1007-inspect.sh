@@ -3,31 +3,31 @@
 . "$(dirname "$0")/test-lib.sh"
 
 test_expect_success 'inspect a compiled slug' '
-	cp -r "$EXAMPLES/node-hello" app && ln -s web.js app/index.js &&
+	cp -r "$STATIC" app && ln -s bin/web app/index &&
 	slugc compile app -o s.tgz -q &&
 	expect_exit 0 slugc inspect s.tgz &&
 	contains out "size       $(size_of s.tgz) bytes" &&
 	contains out "checksum   SHA256:$(sha s.tgz)" &&
-	contains out "files      3 (1 directories, 1 symlinks" &&
+	contains out "files      5 (4 directories, 1 symlinks" &&
 	contains out "layout     reproducible (sorted, uid/gid 0, every mtime 1980-01-01T00:00:00Z)"
 '
 
 test_expect_success 'with --manifest it shows the process types' '
 	expect_exit 0 slugc inspect s.tgz --manifest s.json &&
 	contains out "process types (from s.json):" &&
-	contains out "  web: node web.js"
+	contains out "  web: bin/web"
 '
 
 test_expect_success '--json gives one document' '
 	expect_exit 0 slugc inspect s.tgz --manifest s.json --json &&
 	equal "$(json out "d[\"checksum\"]")" "SHA256:$(sha s.tgz)" &&
-	equal "$(json out "d[\"files\"]")" 3 &&
+	equal "$(json out "d[\"files\"]")" 5 &&
 	equal "$(json out "d[\"normalized\"]")" true &&
-	equal "$(json out "d[\"process_types\"]")" "{\"web\": \"node web.js\"}"
+	equal "$(json out "d[\"process_types\"]")" "{\"web\": \"bin/web\"}"
 '
 
 test_expect_success 'a manifest that does not match the slug fails' '
-	slugc compile "$EXAMPLES/node-hello" -o other.tgz -q &&
+	cp -r "$STATIC" other && echo extra >other/extra && slugc compile other -o other.tgz -q &&
 	expect_error 1 "'"'"'other.json'"'"' records checksum SHA256:$(sha other.tgz) but '"'"'s.tgz'"'"' has SHA256:$(sha s.tgz)" \
 		slugc inspect s.tgz --manifest other.json
 '

@@ -5,13 +5,13 @@
 . "$TEST_LIB_DIR/lib/git-fixtures.sh"
 
 test_expect_success 'a work tree with an uncommitted edit and an untracked file' '
-	git_fixed init -q wt && cp -r "$EXAMPLES/node-hello/." wt/ &&
+	git_fixed init -q wt && cp -r "$STATIC/." wt/ &&
 	printf "node_modules/\n*.log\n" >wt/.gitignore &&
 	mkdir -p wt/keep && echo tracked >wt/keep/forced.log &&
 	git_fixed -C wt add . && git_fixed -C wt add -f keep/forced.log &&
 	(cd wt && commit_at "2024-06-01T00:00:00Z" -m "init") &&
 	slugc compile wt -o clean.tgz -q &&
-	echo "// edited" >>wt/web.js &&
+	echo "edited" >>wt/README.md &&
 	echo "new file" >wt/untracked.txt &&
 	mkdir -p wt/node_modules/x && echo ignored >wt/node_modules/x/i.js && echo ignored >wt/debug.log
 '
@@ -28,7 +28,7 @@ test_expect_success '--worktree includes them and marks the manifest dirty' '
 	contains out "uncommitted files included" &&
 	slugtool names dirty.tgz >names &&
 	contains names "./app/untracked.txt" &&
-	tar xzf dirty.tgz ./app/web.js -O | grep -q "// edited" &&
+	tar xzf dirty.tgz ./app/README.md -O | grep -q "^edited" &&
 	equal "$(json dirty.json "d[\"slugc\"][\"source\"][\"dirty\"]")" true &&
 	equal "$(json dirty.json "d[\"commit\"]")" "$(git -C wt rev-parse HEAD)"
 '

@@ -5,8 +5,8 @@
 . "$TEST_LIB_DIR/lib/git-fixtures.sh"
 
 test_expect_success 'a git archive with a top-level directory builds like the commit' '
-	git_fixed init -q repo && cp -r "$EXAMPLES/node-hello/." repo/ &&
-	mkdir -p repo/bin && printf "#!/bin/sh\n" >repo/bin/x && chmod +x repo/bin/x && ln -s web.js repo/main.js &&
+	git_fixed init -q repo && cp -r "$STATIC/." repo/ &&
+	printf "#!/bin/sh\n" >repo/bin/x && chmod +x repo/bin/x && ln -s README.md repo/main.md &&
 	git_fixed -C repo add . && (cd repo && commit_at "2024-06-01T00:00:00Z" -m init) &&
 	git -C repo archive --format=tar.gz --prefix=repo-abc123/ -o "$TRASH/src.tar.gz" HEAD &&
 	slugc compile repo -o git.tgz -q &&
@@ -16,9 +16,9 @@ test_expect_success 'a git archive with a top-level directory builds like the co
 '
 
 test_expect_success 'a tarball without a top-level directory, .tgz, and --app-dir' '
-	tar czf flat.tgz -C repo Procfile web.js package.json &&
+	tar czf flat.tgz -C repo Procfile README.md bin &&
 	slugc compile flat.tgz -o flat-slug.tgz -q &&
-	slugtool names flat-slug.tgz >names && contains names "./app/web.js" &&
+	slugtool names flat-slug.tgz >names && contains names "./app/README.md" &&
 	mkdir -p mono/svc && cp -r repo/. mono/svc/ && rm -rf mono/svc/.git &&
 	tar czf mono.tar.gz mono &&
 	slugc compile mono.tar.gz --app-dir svc -o svc.tgz -q &&

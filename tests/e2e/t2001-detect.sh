@@ -2,6 +2,8 @@
 # slugc detect, and what detection feeds into compile: build order, the
 # buildpack description, default process types under the Procfile.
 . "$(dirname "$0")/test-lib.sh"
+use_node_mirror || { echo "cannot build the Node.js mirror"; exit 99; }
+use_ruby_mirror || { echo "cannot build the Ruby mirror"; exit 99; }
 FIX="$SLUGC_SOURCE_DIR/tests/fixtures/detect"
 
 test_expect_success 'one language per line' '
@@ -47,20 +49,23 @@ test_expect_success 'compile: defaults when there is no Procfile, with a warning
 '
 
 test_expect_success 'compile: the Procfile wins over the defaults, which fill in the rest' '
-	cp -r "$FIX/ruby-rails" rails && echo "web: bundle exec puma" >rails/Procfile &&
-	slugc compile rails -o r.tgz -q &&
-	equal "$(json r.json "d[\"process_types\"][\"web\"]")" "bundle exec puma" &&
-	equal "$(json r.json "d[\"process_types\"][\"console\"]")" "bin/rails console" &&
-	equal "$(json r.json "d[\"buildpack_provided_description\"]")" "Ruby/Rails" &&
+	cp -r "$EXAMPLES/ruby-hello" rack && echo "web: bundle exec rackup -p \$PORT" >rack/Procfile &&
+	slugc compile rack -o r.tgz -q &&
+	equal "$(json r.json "d[\"process_types\"][\"web\"]")" "bundle exec rackup -p \$PORT" &&
+	equal "$(json r.json "d[\"process_types\"][\"console\"]")" "bundle exec irb" &&
+	equal "$(json r.json "d[\"buildpack_provided_description\"]")" "Ruby/Rack" &&
 	equal "$(json r.json "d[\"slugc\"][\"buildpacks\"]")" "[\"ruby\"]"
 '
 
 test_expect_success 'compile: several languages, primary last' '
-	cp -r "$FIX/multi-rails-node" multi &&
+	cp -r "$EXAMPLES/ruby-hello" multi && cp "$EXAMPLES/node-hello/package.json" multi/ &&
 	expect_exit 0 slugc compile multi -o m.tgz &&
 	equal "$(json m.json "d[\"slugc\"][\"buildpacks\"]")" "[\"nodejs\", \"ruby\"]" &&
-	equal "$(json m.json "d[\"buildpack_provided_description\"]")" "Ruby/Rails" &&
-	grep -n "app detected" out >order && equal "$(cut -d" " -f2 order | tr "\n" " ")" "Node.js Ruby/Rails "
+	equal "$(json m.json "d[\"buildpack_provided_description\"]")" "Ruby/Rack" &&
+	equal "$(json m.json "[r[\"name\"] for r in d[\"slugc\"][\"runtimes\"]]")" "[\"nodejs\", \"ruby\"]" &&
+	grep -n "app detected" out >order && equal "$(cut -d" " -f2 order | tr "\n" " ")" "Node.js Ruby/Rack " &&
+	slugtool names m.tgz >names &&
+	contains names "./app/.profile.d/nodejs.sh" && contains names "./app/.profile.d/ruby.sh"
 '
 
 test_expect_success 'compile: a Procfile-only app' '
@@ -71,7 +76,7 @@ test_expect_success 'compile: a Procfile-only app' '
 '
 
 test_expect_success 'detection sees the tree after .slugignore, like Heroku'"'"'s buildpacks' '
-	cp -r "$FIX/multi-rails-node" ign && printf "package.json\nyarn.lock\n" >ign/.slugignore &&
+	cp -r multi ign && printf "package.json\n" >ign/.slugignore &&
 	slugc compile ign -o i.tgz -q &&
 	equal "$(json i.json "d[\"slugc\"][\"buildpacks\"]")" "[\"ruby\"]"
 '

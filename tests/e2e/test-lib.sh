@@ -21,6 +21,10 @@ TEST_NAME=$(basename "$0" .sh)
 TEST_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/slugc-$TEST_NAME.XXXXXX")
 EXAMPLES="$SLUGC_SOURCE_DIR/examples"
+# A Procfile-only app: no runtime to install, for tests about packing and sources.
+STATIC="$SLUGC_SOURCE_DIR/tests/fixtures/apps/static"
+# Built once per build tree and shared by the test scripts (runtime mirrors, npm packages).
+: "${SLUGC_TEST_CACHE:=$SLUGC_SOURCE_DIR/build/test-cache}"
 export TMPDIR="$TRASH/tmp" HOME="$TRASH/home"
 mkdir -p "$TMPDIR" "$HOME"
 unset SOURCE_DATE_EPOCH SLUGC_THREADS
@@ -47,6 +51,7 @@ trap _run_cleanups EXIT
 
 cd "$TRASH" || exit 99
 
+# A function: to background slugc and signal it, use "$SLUGC" directly, or $! is a subshell.
 slugc() {
 	"$SLUGC" "$@"
 }
@@ -119,6 +124,86 @@ start_git_http() {
 	test_cleanup "kill $!"
 	wait_for_file "$portfile" || return 1
 	GIT_HTTP_PORT=$(cat "$portfile")
+}
+
+# start_mirror ROOT: serve ROOT over HTTP on loopback (lib/mirror.py); sets MIRROR_URL,
+# MIRROR_LOG (one line per request) and MIRROR_FAULTS (write fault rules there).
+start_mirror() {
+	local root=$1 portfile="$TRASH/mirror.$RANDOM.port"
+	MIRROR_LOG="$TRASH/mirror.$RANDOM.log" MIRROR_FAULTS="$TRASH/mirror.$RANDOM.faults"
+	: >"$MIRROR_LOG"
+	echo "[]" >"$MIRROR_FAULTS"
+	python3 "$TEST_LIB_DIR/lib/mirror.py" --root "$root" --port-file "$portfile" \
+		--log "$MIRROR_LOG" --faults "$MIRROR_FAULTS" &
+	test_cleanup "kill $!"
+	wait_for_file "$portfile" || return 1
+	MIRROR_URL="http://127.0.0.1:$(cat "$portfile")"
+}
+
+# start_platform [CONFIG]: the Platform API emulator (tests/platform/emulator.py) on
+# loopback; exports HEROKU_API_URL and HEROKU_API_KEY=test-token (the default config:
+# test-token may use staging and prod, other-token may use other); sets PLATFORM_URL and
+# PLATFORM_STATE (requests.jsonl, blobs/). platform POST|GET PATH [JSON] talks to its
+# control API (/__emulator/...).
+start_platform() {
+	local portfile="$TRASH/platform.$RANDOM.port"
+	PLATFORM_STATE="$TRASH/platform.$RANDOM"
+	python3 "$SLUGC_SOURCE_DIR/tests/platform/emulator.py" --port 0 --port-file "$portfile" \
+		--state-dir "$PLATFORM_STATE" ${1:+--config "$1"} &
+	test_cleanup "kill $!"
+	wait_for_file "$portfile" || return 1
+	PLATFORM_URL="http://127.0.0.1:$(cat "$portfile")"
+	export HEROKU_API_URL="$PLATFORM_URL" HEROKU_API_KEY=test-token
+}
+
+platform() {
+	curl -fsS -X "$1" ${3:+-H "Content-Type: application/json" --data "$3"} "$PLATFORM_URL/__emulator/$2"
+}
+
+# wait_for_http URL: until URL answers (10 s at most).
+wait_for_http() {
+	local i
+	for i in $(seq 1 100); do
+		curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "nothing answered at $1"
+	return 1
+}
+
+# --- runtime mirrors, built from this machine's runtimes (tests/lib/) ---
+
+# build_mirror NAME SCRIPT [ARGS]: $SLUGC_TEST_CACHE/NAME, built once (under a lock) by SCRIPT.
+build_mirror() {
+	local name=$1 script=$2 dir="$SLUGC_TEST_CACHE/$1"
+	shift 2
+	if [ ! -d "$dir" ]; then
+		mkdir -p "$SLUGC_TEST_CACHE"
+		flock "$SLUGC_TEST_CACHE/$name.lock" bash -c '[ -d "$1" ] || bash "$2" "${@:3}" "$1" >/dev/null' \
+			_ "$dir" "$SLUGC_SOURCE_DIR/tests/lib/$script" "$@" || return 1
+	fi
+	echo "$dir"
+}
+
+# use_node_mirror: compile gets Node.js from a file:// mirror in nodejs.org's layout
+# (v20 as itself, relabelled copies as v16..v24); sets NODE_MIRROR to its directory.
+use_node_mirror() {
+	NODE_MIRROR=$(build_mirror node-mirror make-node-mirror.sh) || return 1
+	export SLUGC_MIRROR_NODEJS="file://$NODE_MIRROR"
+}
+
+# use_go_mirror: the same for Go (go.dev's JSON index + dl.google.com files; go1.19.8
+# only); sets GO_MIRROR.
+use_go_mirror() {
+	GO_MIRROR=$(build_mirror go-mirror make-go-mirror.sh) || return 1
+	export SLUGC_MIRROR_GO="file://$GO_MIRROR"
+}
+
+# use_ruby_mirror: the same for Ruby (Heroku's bucket layout, ruby 3.1.7 for
+# heroku-24 and heroku-22); sets RUBY_MIRROR.
+use_ruby_mirror() {
+	RUBY_MIRROR=$(build_mirror ruby-mirror make-ruby-mirror.sh) || return 1
+	export SLUGC_MIRROR_RUBY="file://$RUBY_MIRROR"
 }
 
 # --- assertions (each prints why it failed) ---

@@ -4,13 +4,14 @@
 #
 # creates in DIR/srv (the directory the git daemon and the HTTP server export):
 #   lib.git  one commit: index.js                        (the submodule)
-#   app.git  c1  Procfile, web.js v1, package.json        tag v1 (lightweight)
+#   app.git  c1  Procfile, web.js v1, app.json            tag v1 (lightweight)
 #            c2  web.js v2, bin/run (+x), link -> web.js,
 #                submodule vendor/lib at lib.git's c1 (url ../lib.git)
 #                                                       tag v2 (annotated)
 #            c3  README                                  branch main, HEAD
 # and records their commit SHAs in C1 C2 C3 and the c3 committer time in C3_TIME.
-# Dates are fixed, so every run makes the same commits.
+# Dates are fixed, so every run makes the same commits. The app is Procfile-only
+# (no package.json): these tests are about sources, not runtimes.
 
 git_fixed() {
 	GIT_AUTHOR_NAME=Test GIT_AUTHOR_EMAIL=test@example.com \
@@ -38,7 +39,7 @@ make_fixture_repos() {
 	cd "$work/app" || return 1
 	printf 'web: node web.js\n' >Procfile
 	printf 'console.log("v1");\n' >web.js
-	printf '{"name": "app", "version": "1.0.0"}\n' >package.json
+	printf '{"name": "app"}\n' >app.json
 	git_fixed add . && commit_at "2024-02-01T10:00:00Z" -m "app: v1"
 	git_fixed tag v1
 	C1=$(git rev-parse HEAD)

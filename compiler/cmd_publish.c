@@ -1,0 +1,468 @@
+/*
+ * slugc publish, deploy, promote, releases: the Platform API commands.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "buf.h"
+#include "cmd.h"
+#include "error.h"
+#include "fsutil.h"
+#include "json.h"
+#include "manifest.h"
+#include "output.h"
+#include "path.h"
+#include "publish.h"
+#include "xalloc.h"
+
+#define DEFAULT_WAIT 600
+
+static const char api_help[] =
+	"      --api-url URL     the Platform API (default: HEROKU_API_URL or\n"
+	"                        https://api.heroku.com)\n"
+	"      --wait SECONDS    how long to wait for a pending release (default: 600)\n"
+	"      --json            print the release as one JSON document on stdout\n"
+	"  -q, --quiet           print only warnings and errors\n"
+	"  -v, --verbose         also print each request (never the token)\n"
+	"  -h, --help            show this help\n"
+	"\n"
+	"The token is HEROKU_API_KEY, else the password of the API host's entry in\n"
+	"~/.netrc (as 'heroku login' writes it). It never appears in any output.\n"
+	"Exit status: 0 released, 1 the API or the upload failed, 2 usage error.\n";
+
+static const char publish_usage[] =
+	"usage: slugc publish SLUG.tgz --app APP [options]\n"
+	"\n"
+	"Register the slug with the Platform API (the manifest's process types,\n"
+	"commit, stack and checksum), upload it, and release it on APP.\n"
+	"\n"
+	"  -a, --app APP         the app to release on\n"
+	"      --manifest FILE   the slug's manifest (default: the slug's name with .json)\n"
+	"      --description T   the release's description (default: Deploy <commit>)\n"
+	"%s";
+
+static const char deploy_usage[] =
+	"usage: slugc deploy SOURCE --app APP [compile options] [options]\n"
+	"\n"
+	"Compile SOURCE and publish the slug in one step: what a CI job runs. The\n"
+	"slug goes to a temporary directory and is removed afterwards, unless -o\n"
+	"names where to keep it.\n"
+	"\n"
+	"  -a, --app APP         the app to release on\n"
+	"      --description T   the release's description (default: Deploy <commit>)\n"
+	"      --api-url URL     the Platform API (default: HEROKU_API_URL or\n"
+	"                        https://api.heroku.com)\n"
+	"      --wait SECONDS    how long to wait for a pending release (default: 600)\n"
+	"  -h, --help            show this help\n"
+	"\n"
+	"Compile options:\n"
+	"%s"
+	"\n"
+	"The token is HEROKU_API_KEY, else ~/.netrc. Exit status: 0 released, 1 the\n"
+	"build, the API or the upload failed, 2 usage error.\n";
+
+static const char promote_usage[] =
+	"usage: slugc promote --from APP --to APP [options]\n"
+	"\n"
+	"Release the slug of APP's newest release (which must have succeeded) on\n"
+	"another app: the same bytes, from staging to production.\n"
+	"\n"
+	"      --from APP        the app whose newest release is promoted\n"
+	"      --to APP          the app to release it on\n"
+	"      --description T   the release's description (default: Promote APP vN)\n"
+	"%s";
+
+static const char releases_usage[] =
+	"usage: slugc releases --app APP [--num N] [options]\n"
+	"\n"
+	"List APP's releases, newest first: version (* for the current one),\n"
+	"status, creation time, slug id and description.\n"
+	"\n"
+	"  -a, --app APP         the app\n"
+	"  -n, --num N           how many releases (default: 15; at most 10000)\n"
+	"      --api-url URL     the Platform API (default: HEROKU_API_URL or\n"
+	"                        https://api.heroku.com)\n"
+	"      --json            print the releases as one JSON array on stdout\n"
+	"  -v, --verbose         also print each request (never the token)\n"
+	"  -h, --help            show this help\n";
+
+enum { OPT_API_URL = 1000, OPT_WAIT, OPT_JSON_P, OPT_MANIFEST_P, OPT_DESCRIPTION, OPT_FROM, OPT_TO };
+
+/* The options every API command shares. */
+struct api_args {
+	const char *app, *api_url, *description, *manifest, *from, *to;
+	unsigned long long wait, num;
+	int json;
+	enum out_level level;
+};
+
+static const struct option api_longopts[] = {
+	{ "app", required_argument, NULL, 'a' },
+	{ "api-url", required_argument, NULL, OPT_API_URL },
+	{ "wait", required_argument, NULL, OPT_WAIT },
+	{ "json", no_argument, NULL, OPT_JSON_P },
+	{ "manifest", required_argument, NULL, OPT_MANIFEST_P },
+	{ "description", required_argument, NULL, OPT_DESCRIPTION },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "num", required_argument, NULL, 'n' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* 1 when c was one of the shared options (applied), 0 when not, -1 on a bad value. */
+static int api_option(struct api_args *a, int c, const char *cmd, struct error *err)
+{
+	switch (c) {
+	case 'a':
+		a->app = optarg;
+		return 1;
+	case OPT_API_URL:
+		a->api_url = optarg;
+		return 1;
+	case OPT_WAIT:
+		return cmd_parse_uint(optarg, "--wait", cmd, 0, 86400, &a->wait, err) < 0 ? -1 : 1;
+	case OPT_DESCRIPTION:
+		if (strlen(optarg) > 1024)
+			return cmd_usage(err, cmd, "--description is longer than 1024 characters");
+		a->description = optarg;
+		return 1;
+	case 'q':
+		a->level = OUT_QUIET;
+		return 1;
+	case 'v':
+		a->level = OUT_VERBOSE;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void api_args_init(struct api_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->wait = DEFAULT_WAIT;
+	a->num = 15;
+	a->level = OUT_NORMAL;
+}
+
+static void print_release(const char *app, const struct json *rel, int json)
+{
+	int64_t v = -1;
+
+	if (json) {
+		char *text = json_print(rel, 0);
+
+		out_json(text);
+		free(text);
+		return;
+	}
+	json_get_int(rel, "version", &v);
+	out_step("Released v%lld on %s", (long long)v, app);
+}
+
+static int open_api(struct api *api, const struct api_args *a, struct error *err)
+{
+	return api_open(api, a->api_url, err);
+}
+
+int cmd_publish(int argc, char **argv, struct error *err)
+{
+	struct api_args a;
+	struct publish_options po;
+	struct api api;
+	struct json *rel = NULL;
+	int c, r, ret = -1, opened = 0;
+
+	api_args_init(&a);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":a:qvh", api_longopts, NULL)) != -1) {
+		r = api_option(&a, c, "publish", err);
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
+		switch (c) {
+		case OPT_JSON_P:
+			a.json = 1;
+			break;
+		case OPT_MANIFEST_P:
+			a.manifest = optarg;
+			break;
+		case 'h':
+			out_text(publish_usage, api_help);
+			return 0;
+		default:
+			return cmd_bad_option(err, "publish", c, argv);
+		}
+	}
+	if (cmd_one_operand(argc, argv, "publish", "SLUG.tgz", err) < 0)
+		return -1;
+	if (!a.app)
+		return cmd_usage(err, "publish", "missing --app");
+	out_setup(a.level, a.json);
+	if (open_api(&api, &a, err) < 0)
+		goto out;
+	opened = 1;
+	memset(&po, 0, sizeof(po));
+	po.slug = argv[optind];
+	po.manifest = a.manifest;
+	po.app = a.app;
+	po.description = a.description;
+	po.wait = (long)a.wait;
+	if (publish_slug(&api, &po, &rel, err) < 0)
+		goto out;
+	print_release(a.app, rel, a.json);
+	ret = 0;
+out:
+	json_free(rel);
+	if (opened)
+		api_close(&api);
+	return ret;
+}
+
+int cmd_deploy(int argc, char **argv, struct error *err)
+{
+	struct option longopts[64];
+	struct compile_args ca;
+	struct api_args a;
+	struct publish_options po;
+	struct api api;
+	struct build b;
+	struct json *rel = NULL;
+	char *tmpdir = NULL, *slug = NULL;
+	size_t n = 0, i;
+	int c, r, ret = -1, opened = 0, built = 0;
+
+	/* compile's options, then deploy's own (--app, --api-url, --wait, --description). */
+	for (i = 0; compile_longopts[i].name; i++)
+		longopts[n++] = compile_longopts[i];
+	for (i = 0; api_longopts[i].name; i++)
+		if (!strcmp(api_longopts[i].name, "app") || !strcmp(api_longopts[i].name, "api-url") ||
+		    !strcmp(api_longopts[i].name, "wait") ||
+		    !strcmp(api_longopts[i].name, "description"))
+			longopts[n++] = api_longopts[i];
+	memset(&longopts[n], 0, sizeof(longopts[n]));
+
+	compile_args_init(&ca);
+	api_args_init(&a);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":a:" COMPILE_SHORTOPTS "h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			out_text(deploy_usage, compile_options_help);
+			ret = 0;
+			goto out;
+		}
+		r = api_option(&a, c, "deploy", err);
+		if (!r)
+			r = compile_args_option(&ca, c, "deploy", err);
+		if (r < 0)
+			goto out;
+		if (!r) {
+			cmd_bad_option(err, "deploy", c, argv);
+			goto out;
+		}
+	}
+	if (cmd_one_operand(argc, argv, "deploy", "SOURCE", err) < 0)
+		goto out;
+	if (!a.app) {
+		cmd_usage(err, "deploy", "missing --app");
+		goto out;
+	}
+	if (!api_valid_app(a.app)) {
+		cmd_usage(err, "deploy", "'%s' is not an app name or id", a.app);
+		goto out;
+	}
+	ca.opt.source = argv[optind];
+	if (compile_args_finish(&ca, "deploy", err) < 0)
+		goto out;
+	/* The token first: a missing one should not cost a whole build. */
+	if (open_api(&api, &a, err) < 0)
+		goto out;
+	opened = 1;
+	if (!ca.opt.output) {
+		tmpdir = fs_make_temp_dir("slugc-deploy", err);
+		if (!tmpdir)
+			goto out;
+		slug = path_join(tmpdir, "slug.tgz");
+		ca.opt.output = slug;
+	}
+	build_init(&b, &ca.opt);
+	built = 1;
+	if (build_run(&b, err) < 0)
+		goto out;
+	memset(&po, 0, sizeof(po));
+	po.slug = b.opt.output;
+	po.manifest = b.manifest_path;
+	po.app = a.app;
+	po.description = a.description;
+	po.wait = (long)a.wait;
+	if (publish_slug(&api, &po, &rel, err) < 0)
+		goto out;
+	print_release(a.app, rel, ca.json);
+	ret = 0;
+out:
+	if (built)
+		build_release(&b);
+	if (tmpdir) {
+		struct error ignored = ERROR_INIT;
+
+		fs_remove_tree(tmpdir, &ignored);
+	}
+	free(tmpdir);
+	free(slug);
+	json_free(rel);
+	if (opened)
+		api_close(&api);
+	compile_args_release(&ca);
+	return ret;
+}
+
+int cmd_promote(int argc, char **argv, struct error *err)
+{
+	struct api_args a;
+	struct api api;
+	struct json *rel = NULL;
+	int c, r, ret = -1;
+
+	api_args_init(&a);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":qvh", api_longopts, NULL)) != -1) {
+		if (c == 'a')
+			return cmd_usage(err, "promote", "promote takes --from and --to, not --app");
+		r = api_option(&a, c, "promote", err);
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
+		switch (c) {
+		case OPT_FROM:
+			a.from = optarg;
+			break;
+		case OPT_TO:
+			a.to = optarg;
+			break;
+		case OPT_JSON_P:
+			a.json = 1;
+			break;
+		case 'h':
+			out_text(promote_usage, api_help);
+			return 0;
+		default:
+			return cmd_bad_option(err, "promote", c, argv);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage(err, "promote", "unexpected argument '%s'", argv[optind]);
+	if (!a.from || !a.to)
+		return cmd_usage(err, "promote", "missing --%s", a.from ? "to" : "from");
+	out_setup(a.level, a.json);
+	if (open_api(&api, &a, err) < 0)
+		return -1;
+	if (publish_promote(&api, a.from, a.to, a.description, (long)a.wait, &rel, err) == 0) {
+		print_release(a.to, rel, a.json);
+		ret = 0;
+	}
+	json_free(rel);
+	api_close(&api);
+	return ret;
+}
+
+/* Text from the API for one table cell: control characters become spaces; then pad to `col`. */
+static void add_cell(struct buf *b, const char *s, size_t max, size_t col)
+{
+	size_t i;
+
+	for (i = 0; s && s[i] && i < max; i++)
+		buf_addch(b, (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i]);
+	if (!col)
+		return;
+	do
+		buf_addch(b, ' ');
+	while (b->len < col);
+}
+
+static void print_releases(const struct json *list)
+{
+	const struct json *rel;
+	struct buf line = BUF_INIT;
+
+	out_text("%-8s %-10s %-20s %-36s %s\n", "VERSION", "STATUS", "CREATED", "SLUG",
+		 "DESCRIPTION");
+	for (rel = json_child(list); rel; rel = json_next(rel)) {
+		const struct json *slug = json_get(rel, "slug");
+		const char *slug_id = slug && json_is_object(slug) ? json_get_str(slug, "id") : NULL;
+		char version[32];
+		int64_t v = -1;
+
+		json_get_int(rel, "version", &v);
+		snprintf(version, sizeof(version), "v%lld%s", (long long)v,
+			 json_is_true(json_get(rel, "current")) ? "*" : "");
+		buf_reset(&line);
+		add_cell(&line, version, 8, 9);
+		add_cell(&line, json_get_str(rel, "status"), 10, 20);
+		add_cell(&line, json_get_str(rel, "created_at"), 20, 41);
+		add_cell(&line, slug_id ? slug_id : "-", 36, 78);
+		add_cell(&line, json_get_str(rel, "description"), 200, 0);
+		out_text("%s\n", line.ptr);
+	}
+	buf_release(&line);
+}
+
+int cmd_releases(int argc, char **argv, struct error *err)
+{
+	struct api_args a;
+	struct api api;
+	struct json *list = NULL;
+	int c, r, ret = -1;
+
+	api_args_init(&a);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":a:n:qvh", api_longopts, NULL)) != -1) {
+		r = api_option(&a, c, "releases", err);
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
+		switch (c) {
+		case 'n':
+			if (cmd_parse_uint(optarg, "--num", "releases", 1, 10000, &a.num, err) < 0)
+				return -1;
+			break;
+		case OPT_JSON_P:
+			a.json = 1;
+			break;
+		case 'h':
+			out_text("%s", releases_usage);
+			return 0;
+		default:
+			return cmd_bad_option(err, "releases", c, argv);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage(err, "releases", "unexpected argument '%s'", argv[optind]);
+	if (!a.app)
+		return cmd_usage(err, "releases", "missing --app");
+	out_setup(a.level, a.json);
+	if (open_api(&api, &a, err) < 0)
+		return -1;
+	if (publish_releases(&api, a.app, (unsigned)a.num, &list, err) == 0) {
+		if (a.json) {
+			char *text = json_print(list, 0);
+
+			out_json(text);
+			free(text);
+		} else {
+			print_releases(list);
+		}
+		ret = 0;
+	}
+	json_free(list);
+	api_close(&api);
+	return ret;
+}

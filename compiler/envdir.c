@@ -1,0 +1,109 @@
+#include "envdir.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "error.h"
+#include "output.h"
+#include "path.h"
+#include "strvec.h"
+#include "xalloc.h"
+
+#define VALUE_MAX (256 * 1024)
+
+static const char *const refused[] = {
+	"PATH", "GIT_DIR", "CPATH", "CPPATH", "LD_PRELOAD", "LIBRARY_PATH", NULL,
+};
+
+static const char *const secret_words[] = {
+	"KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "CREDENTIAL", "PRIVATE", "AUTH", NULL,
+};
+
+static int valid_name(const char *s)
+{
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return 0;
+	for (s++; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
+static int looks_secret(const char *name)
+{
+	size_t i;
+
+	for (i = 0; secret_words[i]; i++)
+		if (strcasestr(name, secret_words[i]))
+			return 1;
+	return 0;
+}
+
+int envdir_load(const char *dir, struct strvec *vars, struct error *err)
+{
+	struct strvec names = STRVEC_INIT;
+	struct buf value = BUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	size_t i, j;
+	int ret = -1;
+	DIR *d;
+
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return error_set(err, "--env-dir '%s' is not a directory", dir);
+	d = opendir(dir);
+	if (!d)
+		return error_errno(err, "cannot read --env-dir '%s'", dir);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			strvec_push(&names, de->d_name);
+	closedir(d);
+	strvec_sort(&names);
+
+	for (i = 0; i < names.nr; i++) {
+		const char *name = names.v[i];
+		char *path;
+		int skip = 0;
+
+		if (!valid_name(name)) {
+			out_warn("--env-dir: '%s' is not a variable name; skipped", name);
+			continue;
+		}
+		for (j = 0; refused[j]; j++)
+			skip |= !strcmp(name, refused[j]);
+		if (skip) {
+			out_warn("--env-dir: %s is not passed to the build (as on Heroku); skipped", name);
+			continue;
+		}
+		path = path_join(dir, name);
+		buf_reset(&value);
+		if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+			free(path);
+			continue;
+		}
+		if (buf_read_file(&value, path, VALUE_MAX, err) < 0) {
+			free(path);
+			goto out;
+		}
+		free(path);
+		while (value.len && (value.ptr[value.len - 1] == '\n' || value.ptr[value.len - 1] == '\r'))
+			buf_setlen(&value, value.len - 1);
+		if (memchr(value.ptr, '\0', value.len)) {
+			error_set(err, "--env-dir: %s holds a NUL byte", name);
+			goto out;
+		}
+		if (looks_secret(name))
+			out_add_secret(value.ptr);
+		strvec_pushf(vars, "%s=%s", name, value.ptr);
+	}
+	ret = 0;
+out:
+	strvec_clear(&names);
+	buf_release(&value);
+	return ret;
+}

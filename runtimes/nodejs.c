@@ -1,0 +1,374 @@
+/*
+ * Node.js: resolved against nodejs.org/dist's index.json with node-semver's
+ * maxSatisfying and Heroku's LTS ceiling, verified against the release's
+ * SHASUMS256.txt, installed at ./app/.heroku/node, and built the way
+ * heroku-buildpack-nodejs builds: heroku-prebuild, install (dev
+ * dependencies included), heroku-postbuild or build, prune dev
+ * dependencies, heroku-cleanup.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "child.h"
+#include "detectors.h"
+#include "error.h"
+#include "extract.h"
+#include "fsutil.h"
+#include "json.h"
+#include "output.h"
+#include "path.h"
+#include "runtimes.h"
+#include "xalloc.h"
+
+#define OFFICIAL "https://nodejs.org/dist"
+#define INDEX_MAX (32 * 1024 * 1024)
+#define INDEX_TTL 3600
+
+static int node_resolve(const struct runtime_options *o, const char *requirement,
+			struct resolved *out, struct error *err);
+static int node_install(struct build_env *be, const struct resolved *r, const char *archive,
+			struct error *err);
+static int node_build(struct build_env *be, const struct resolved *r, struct error *err);
+
+const struct runtime runtime_nodejs = {
+	"nodejs", "Node.js", node_resolve, node_install, node_build,
+};
+
+int nodejs_parse_index(const char *text, size_t len, const char *arch_token,
+		       struct strvec *versions, struct error *err)
+{
+	struct json *doc = json_parse(text, len, "the Node.js index", err);
+	const struct json *rel;
+	int ret = -1;
+
+	if (!doc)
+		return -1;
+	if (!json_is_array(doc)) {
+		error_set(err, "the Node.js index is not a JSON array of releases");
+		goto out;
+	}
+	for (rel = json_child(doc); rel; rel = json_next(rel)) {
+		const char *v = json_get_str(rel, "version");
+		const struct json *files = json_get(rel, "files"), *f;
+		int has = 0;
+
+		if (!v || !json_is_array(files))
+			continue;
+		for (f = json_child(files); f && !has; f = json_next(f))
+			has = json_string(f) && !strcmp(json_string(f), arch_token);
+		if (has)
+			strvec_push(versions, v);
+	}
+	ret = 0;
+out:
+	json_free(doc);
+	return ret;
+}
+
+/* Whether p starts with n hex digits (p holds at least n bytes, not NUL-terminated). */
+static int hex_prefix(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)p[i]))
+			return 0;
+	return 1;
+}
+
+int nodejs_parse_shasums(const char *text, size_t len, const char *filename, char hex[65],
+			 struct error *err)
+{
+	const char *p = text, *end = text + len;
+
+	/* "<64 hex>  <name>", or "<hex> *<name>" (binary marker), or "./<name>" in old releases. */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end, *name;
+		size_t n, i;
+
+		if (e - p > 66 && hex_prefix(p, 64) && (p[64] == ' ' || p[64] == '\t')) {
+			name = p + 64;
+			while (name < e && (*name == ' ' || *name == '\t'))
+				name++;
+			if (name < e && *name == '*')
+				name++;
+			if (e - name >= 2 && name[0] == '.' && name[1] == '/')
+				name += 2;
+			n = (size_t)(e - name);
+			while (n && (name[n - 1] == '\r' || name[n - 1] == ' '))
+				n--;
+			if (n == strlen(filename) && !memcmp(name, filename, n)) {
+				for (i = 0; i < 64; i++)
+					hex[i] = (char)((p[i] >= 'A' && p[i] <= 'F') ? p[i] + 32 : p[i]);
+				hex[64] = '\0';
+				return 0;
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return error_set(err, "SHASUMS256.txt has no line for %s", filename);
+}
+
+static long major_of(const char *v)
+{
+	return strtol(v[0] == 'v' ? v + 1 : v, NULL, 10);
+}
+
+/* Whether the range also admits some version of the given major. */
+static int admits_major(const struct semver_range *range, long major)
+{
+	struct semver v = SEMVER_INIT;
+	struct error ignored = ERROR_INIT;
+	char *s;
+	int r = 0;
+
+	if (major < 0)
+		return 0;
+	s = xstrfmt("%ld.0.0", major);
+	if (semver_parse(&v, s, 0, &ignored) == 0)
+		r = semver_range_test(range, &v);
+	semver_release(&v);
+	free(s);
+	return r;
+}
+
+static int node_resolve(const struct runtime_options *o, const char *requirement,
+			struct resolved *out, struct error *err)
+{
+	const char *base = o->mirror ? o->mirror : OFFICIAL;
+	const char *allow = runtime_config(o, "NODEJS_ALLOW_WIDE_RANGE");
+	struct strvec versions = STRVEC_INIT, lts = STRVEC_INIT;
+	struct semver_range *range = NULL;
+	struct buf text = BUF_INIT;
+	char *index = xstrfmt("%s/index.json", base), *sums = NULL, hex[65], token[32];
+	long best, lts_best, lts_major = o->defaults->node_lts_major;
+	const char *chosen;
+	size_t i;
+	int ret = -1;
+
+	if (!allow)
+		allow = getenv("NODEJS_ALLOW_WIDE_RANGE");
+	if (!requirement)
+		requirement = o->defaults->node_default;
+	if (semver_range_parse(&range, requirement, err) < 0)
+		goto out;
+	snprintf(token, sizeof(token), "linux-%s", runtime_node_arch());
+	if (runtime_index(o, index, INDEX_TTL, INDEX_MAX, &text, err) < 0 ||
+	    nodejs_parse_index(text.ptr, text.len, token, &versions, err) < 0)
+		goto out;
+	best = semver_max_satisfying((const char *const *)versions.v, versions.nr, range);
+	if (best < 0) {
+		error_set(err, "no Node.js release matches '%s' in %s (the newest there is %s)",
+			  requirement, index, versions.nr ? versions.v[0] : "none");
+		goto out;
+	}
+	/*
+	 * Heroku's LTS ceiling: a range that also matches the LTS line resolves to
+	 * that line's newest release, not to a newer, non-LTS major.
+	 */
+	for (i = 0; i < versions.nr; i++)
+		if (major_of(versions.v[i]) == lts_major)
+			strvec_push(&lts, versions.v[i]);
+	lts_best = semver_max_satisfying((const char *const *)lts.v, lts.nr, range);
+	chosen = versions.v[best];
+	if (lts_best >= 0 && major_of(chosen) > lts_major && !(allow && !strcmp(allow, "true"))) {
+		strvec_pushf(&out->notes, "'%s' also matches Node.js %ld, the LTS line; using %s, not "
+			     "%s (set NODEJS_ALLOW_WIDE_RANGE=true to allow newer)", requirement,
+			     lts_major, lts.v[lts_best], chosen);
+		chosen = lts.v[lts_best];
+	}
+	out->version = xstrdup(chosen + (chosen[0] == 'v'));
+	if (admits_major(range, major_of(out->version) + 1) ||
+	    admits_major(range, major_of(out->version) - 1))
+		strvec_pushf(&out->notes, "'%s' is a wide range: a new Node.js release may change what "
+			     "it resolves to; a line like '%ld.x' keeps builds predictable",
+			     requirement, major_of(out->version));
+
+	out->filename = xstrfmt("node-v%s-linux-%s.tar.gz", out->version, runtime_node_arch());
+	out->url = xstrfmt("%s/v%s/%s", base, out->version, out->filename);
+	sums = xstrfmt("%s/v%s/SHASUMS256.txt", base, out->version);
+	/* A release's SHASUMS256.txt never changes: it is cached for good. */
+	if (runtime_index(o, sums, -1, 1024 * 1024, &text, err) < 0 ||
+	    nodejs_parse_shasums(text.ptr, text.len, out->filename, hex, err) < 0) {
+		error_prefix(err, "%s", sums);
+		goto out;
+	}
+	out->sha256 = xstrdup(hex);
+	out->verified_by = xstrdup(sums);
+	ret = 0;
+out:
+	semver_range_free(range);
+	strvec_clear(&versions);
+	strvec_clear(&lts);
+	buf_release(&text);
+	free(index);
+	free(sums);
+	return ret;
+}
+
+static int node_install(struct build_env *be, const struct resolved *r, const char *archive,
+			struct error *err)
+{
+	char *heroku = path_join(be->app_dir, ".heroku");
+	char *dest = path_join(heroku, "node"), *bin = path_join(dest, "bin");
+	int ret = -1;
+
+	out_info("Installing Node.js %s into .heroku/node", r->version);
+	if (fs_mkdir_p(heroku, 0755, err) < 0)
+		goto out;
+	if (fs_exists(dest)) {
+		error_set(err, "the app already has .heroku/node; remove it from the source (or add it "
+			  "to .slugignore)");
+		goto out;
+	}
+	if (extract_archive(archive, dest, 1, 0, err) < 0)
+		goto out;
+	runtime_path_prepend(&be->env, bin);
+	env_set(&be->env, "NODE_HOME", dest);
+	ret = 0;
+out:
+	free(heroku);
+	free(dest);
+	free(bin);
+	return ret;
+}
+
+/* "<manager> run <script>", the way Heroku runs package.json scripts. */
+static int run_script(struct build_env *be, const char *pm, const char *script, struct error *err)
+{
+	const char *npm[] = { "npm", "run", script, NULL };
+	const char *other[] = { "corepack", pm, "run", script, NULL };
+	char *what = xstrfmt("%s run %s", pm, script);
+	int r;
+
+	out_step("Running %s (%s)", script, what);
+	r = runtime_step(be, strcmp(pm, "npm") ? other : npm, what, err);
+	free(what);
+	return r;
+}
+
+static int install_dependencies(struct build_env *be, const char *pm, int berry, struct error *err)
+{
+	const char *lockfile = detection_fact(be->detection, "lockfile");
+
+	out_step("Installing dependencies");
+	if (!strcmp(pm, "npm")) {
+		/* Dev dependencies too: build scripts need them; they are pruned afterwards. */
+		const char *ci[] = { "npm", "ci", "--include=dev", NULL };
+		const char *install[] = { "npm", "install", "--include=dev", NULL };
+
+		out_info("Installing node modules%s%s%s", lockfile ? " (" : "", lockfile ? lockfile : "",
+			 lockfile ? ")" : "");
+		return runtime_step(be, lockfile ? ci : install, lockfile ? "npm ci" : "npm install", err);
+	}
+	if (!strcmp(pm, "yarn")) {
+		const char *v1[] = { "corepack", "yarn", "install", "--production=false",
+				     "--frozen-lockfile", "--ignore-engines", NULL };
+		const char *v2[] = { "corepack", "yarn", "install", "--immutable", NULL };
+
+		return runtime_step(be, berry ? v2 : v1, "yarn install", err);
+	}
+	{
+		const char *pnpm[] = { "corepack", "pnpm", "install", "--prod=false",
+				       "--frozen-lockfile", NULL };
+
+		return runtime_step(be, pnpm, "pnpm install", err);
+	}
+}
+
+static int prune(struct build_env *be, const char *pm, int berry, struct error *err)
+{
+	const char *env = env_get(&be->env, "NODE_ENV");
+
+	if (env && strcmp(env, "production")) {
+		out_info("Skipping pruning: NODE_ENV is '%s'", env);
+		return 0;
+	}
+	out_step("Pruning devDependencies");
+	if (!strcmp(pm, "npm")) {
+		const char *argv[] = { "npm", "prune", "--omit=dev", NULL };
+
+		return runtime_step(be, argv, "npm prune --omit=dev", err);
+	}
+	if (!strcmp(pm, "yarn")) {
+		const char *v1[] = { "corepack", "yarn", "install", "--production=true",
+				     "--frozen-lockfile", "--ignore-engines", "--ignore-scripts",
+				     "--prefer-offline", NULL };
+
+		if (berry) {
+			out_info("Skipping pruning: Yarn 2+ needs the workspace-tools plugin to prune");
+			return 0;
+		}
+		return runtime_step(be, v1, "yarn install --production", err);
+	}
+	{
+		const char *argv[] = { "corepack", "pnpm", "prune", "--prod", NULL };
+
+		return runtime_step(be, argv, "pnpm prune --prod", err);
+	}
+}
+
+static const char profile[] =
+	"# Written by slugc: Node.js on PATH at dyno boot, as heroku-buildpack-nodejs does.\n"
+	"export PATH=\"$HOME/.heroku/node/bin:$HOME/.heroku/yarn/bin:$PATH:$HOME/bin:$HOME/node_modules/.bin\"\n"
+	"export NODE_HOME=\"$HOME/.heroku/node\"\n"
+	"export NODE_ENV=${NODE_ENV:-production}\n";
+
+static int node_build(struct build_env *be, const struct resolved *r, struct error *err)
+{
+	const struct detection *d = be->detection;
+	const char *pm = d->package_manager ? d->package_manager : "npm";
+	const char *pmv = detection_fact(d, "package_manager_version");
+	int berry = !strcmp(pm, "yarn") && pmv && strtol(pmv, NULL, 10) >= 2;
+	char *bin = path_join(be->app_dir, "node_modules/.bin");
+	char *npm_cache = path_join(be->app_cache, "npm");
+	char *corepack = path_join(be->app_cache, "corepack");
+	char *yarn_cache = path_join(be->app_cache, "yarn/cache");
+	char *yarn_global = path_join(be->app_cache, "yarn/global");
+	char *pnpm_store = path_join(be->app_cache, "pnpm-store");
+	int ret = -1;
+
+	(void)r;
+	/* Heroku's build environment for Node.js, where the app's config does not say otherwise. */
+	if (!env_get(&be->env, "NODE_ENV"))
+		env_set(&be->env, "NODE_ENV", "production");
+	env_set(&be->env, "npm_config_cache", npm_cache);
+	env_set(&be->env, "npm_config_update_notifier", "false");
+	env_set(&be->env, "npm_config_fund", "false");
+	env_set(&be->env, "npm_config_audit", "false");
+	env_set(&be->env, "COREPACK_HOME", corepack);
+	/* yarn's and pnpm's download caches live in the app's build cache, like npm's. */
+	env_set(&be->env, "YARN_CACHE_FOLDER", yarn_cache);
+	env_set(&be->env, "YARN_GLOBAL_FOLDER", yarn_global);
+	env_set(&be->env, "npm_config_store_dir", pnpm_store);
+	env_set(&be->env, "COREPACK_ENABLE_DOWNLOAD_PROMPT", "0");
+	runtime_path_prepend(&be->env, bin);
+
+	if (detection_fact(d, "script.heroku-prebuild") && run_script(be, pm, "heroku-prebuild", err) < 0)
+		goto out;
+	if (install_dependencies(be, pm, berry, err) < 0)
+		goto out;
+	if (detection_fact(d, "script.heroku-postbuild")) {
+		if (run_script(be, pm, "heroku-postbuild", err) < 0)
+			goto out;
+	} else if (detection_fact(d, "script.build") && run_script(be, pm, "build", err) < 0) {
+		goto out;
+	}
+	if (prune(be, pm, berry, err) < 0)
+		goto out;
+	if (detection_fact(d, "script.heroku-cleanup") && run_script(be, pm, "heroku-cleanup", err) < 0)
+		goto out;
+	ret = runtime_write_profile(be->app_dir, "nodejs.sh", profile, err);
+out:
+	free(bin);
+	free(npm_cache);
+	free(corepack);
+	free(yarn_cache);
+	free(yarn_global);
+	free(pnpm_store);
+	return ret;
+}

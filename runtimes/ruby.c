@@ -1,0 +1,201 @@
+/*
+ * Ruby: Heroku's prebuilt binaries for the stack
+ * (<base>/<stack>/<arch>/ruby-<version>.tgz, no top-level directory),
+ * installed at ./app/vendor/ruby-<version> as heroku-buildpack-ruby does;
+ * `bundle install` in deployment mode without the development and test
+ * groups into vendor/bundle; assets:precompile for Rails when the task
+ * exists. Heroku publishes no checksums for these binaries: a pin (an
+ * inventory file, or --runtime-sha256) is checked when given, otherwise the
+ * first digest seen is recorded and enforced (runtime_resolve() and
+ * runtime_fetch()).
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cache.h"
+#include "child.h"
+#include "detectors.h"
+#include "error.h"
+#include "extract.h"
+#include "fsutil.h"
+#include "output.h"
+#include "path.h"
+#include "regex.h"
+#include "runtimes.h"
+#include "xalloc.h"
+
+#define OFFICIAL "https://heroku-buildpack-ruby.s3.dualstack.us-east-1.amazonaws.com"
+#define EXACT_RE "^\\d+\\.\\d+\\.\\d+(?:\\.[a-z]+\\d*)?(?:-jruby-\\d+(?:\\.\\d+)*)?$"
+
+static int ruby_resolve(const struct runtime_options *o, const char *requirement,
+			struct resolved *out, struct error *err);
+static int ruby_install(struct build_env *be, const struct resolved *r, const char *archive,
+			struct error *err);
+static int ruby_build(struct build_env *be, const struct resolved *r, struct error *err);
+
+const struct runtime runtime_ruby = {
+	"ruby", "Ruby", ruby_resolve, ruby_install, ruby_build,
+};
+
+static int ruby_resolve(const struct runtime_options *o, const char *requirement,
+			struct resolved *out, struct error *err)
+{
+	const char *base = o->mirror ? o->mirror : OFFICIAL;
+	int r;
+
+	if (!requirement)
+		requirement = o->defaults->ruby_default;
+	r = regex_match(regex_static(EXACT_RE, 0), requirement, strlen(requirement), NULL, err);
+	if (r < 0)
+		return -1;
+	if (!r)
+		return error_set(err, "Ruby '%s' is not an exact version; Heroku installs the exact one "
+				 "Gemfile.lock records: run 'bundle lock' with ruby \"x.y.z\" in the Gemfile",
+				 requirement);
+	out->version = xstrdup(requirement);
+	out->filename = xstrfmt("ruby-%s.tgz", requirement);
+	/* heroku-22 had no arch directory; later stacks have amd64/ and arm64/. */
+	if (!strcmp(o->stack, "heroku-22"))
+		out->url = xstrfmt("%s/%s/%s", base, o->stack, out->filename);
+	else
+		out->url = xstrfmt("%s/%s/%s/%s", base, o->stack, runtime_go_arch(), out->filename);
+	/* No checksum is published: runtime_resolve() applies a pin or trust on first use. */
+	return 0;
+}
+
+static int ruby_install(struct build_env *be, const struct resolved *r, const char *archive,
+			struct error *err)
+{
+	char *rel = xstrfmt("vendor/ruby-%s", r->version);
+	char *vendor = path_join(be->app_dir, "vendor"), *dest = path_join(be->app_dir, rel);
+	char *bin = path_join(dest, "bin");
+	int ret = -1;
+
+	out_info("Installing Ruby %s into %s", r->version, rel);
+	if (fs_mkdir_p(vendor, 0755, err) < 0)
+		goto out;
+	if (fs_exists(dest)) {
+		error_set(err, "the app already has %s; remove it from the source", rel);
+		goto out;
+	}
+	/* Heroku's Ruby archives have no top-level directory. */
+	if (extract_archive(archive, dest, 0, 0, err) < 0)
+		goto out;
+	runtime_path_prepend(&be->env, bin);
+	ret = 0;
+out:
+	free(rel);
+	free(vendor);
+	free(dest);
+	free(bin);
+	return ret;
+}
+
+/* vendor/bundle/ruby/<abi>, the directory Bundler installed into (e.g. "3.1.0"), or NULL. */
+static char *bundle_abi(const char *app_dir)
+{
+	char *dir = path_join(app_dir, "vendor/bundle/ruby"), *abi = NULL;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (d) {
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.' && !abi)
+				abi = xstrdup(de->d_name);
+		closedir(d);
+	}
+	free(dir);
+	return abi;
+}
+
+/* Whether `bundle exec rake -P` lists the task (as Heroku checks before running it). */
+static int has_rake_task(struct build_env *be, const char *task)
+{
+	struct child c = CHILD_INIT;
+	struct error ignored = ERROR_INIT;
+	int r;
+
+	strvec_push(&c.argv, "bundle");
+	strvec_push(&c.argv, "exec");
+	strvec_push(&c.argv, "rake");
+	strvec_push(&c.argv, "-P");
+	strvec_pushv(&c.env, (const char *const *)be->env.v);
+	c.dir = be->app_dir;
+	c.quiet = 1;
+	r = child_run(&c, &ignored) == 0 && strstr(c.tail.ptr, task) != NULL;
+	child_release(&c);
+	return r;
+}
+
+static int ruby_build(struct build_env *be, const struct resolved *r, struct error *err)
+{
+	const struct detection *d = be->detection;
+	const char *install[] = { "bundle", "install", "--jobs=4", "--retry=3", NULL };
+	const char *install_local[] = { "bundle", "install", "--jobs=4", "--local", NULL };
+	const char *precompile[] = { "bundle", "exec", "rake", "assets:precompile", NULL };
+	char *cache = path_join(be->app_dir, "vendor/cache"), *user = path_join(be->app_cache, "bundler");
+	char *lock = path_join(be->app_dir, "Gemfile.lock"), *abi = NULL, *profile = NULL;
+	char *rubydir = xstrfmt("vendor/ruby-%s", r->version);
+	/* Gems with native extensions are built for one Ruby on one stack. */
+	char *key = xstrfmt("vendor-bundle-ruby-%s-%s", r->version, env_get(&be->env, "STACK"));
+	int ret = -1, local;
+
+	/* heroku-buildpack-ruby's Bundler settings. */
+	env_set(&be->env, "BUNDLE_PATH", "vendor/bundle");
+	env_set(&be->env, "BUNDLE_BIN", "vendor/bundle/bin");
+	env_set(&be->env, "BUNDLE_WITHOUT", "development:test");
+	env_set(&be->env, "BUNDLE_USER_HOME", user);
+	/* Build servers often run as root; the warning tells the user nothing here. */
+	env_set(&be->env, "BUNDLE_SILENCE_ROOT_WARNING", "1");
+	/* A bundle restored from the cache may hold gems the app no longer uses: remove them. */
+	env_set(&be->env, "BUNDLE_CLEAN", "1");
+	if (fs_exists(lock))
+		env_set(&be->env, "BUNDLE_DEPLOYMENT", "1");
+	if (!env_get(&be->env, "RACK_ENV"))
+		env_set(&be->env, "RACK_ENV", "production");
+	if (!env_get(&be->env, "RAILS_ENV"))
+		env_set(&be->env, "RAILS_ENV", "production");
+
+	/* Gems vendored in vendor/cache install without network access. */
+	local = fs_is_dir(cache);
+	out_step("Installing dependencies using bundler");
+	if (runtime_cache_restore(be, "vendor/bundle", key, err) < 0 ||
+	    runtime_step(be, local ? install_local : install, local ? "bundle install --local" :
+			 "bundle install", err) < 0 ||
+	    runtime_cache_save(be, "vendor/bundle", key, err) < 0)
+		goto out;
+	if (d->framework && !strcmp(d->framework, "Rails") && has_rake_task(be, "assets:precompile")) {
+		out_step("Preparing app for Rails asset pipeline");
+		if (runtime_step(be, precompile, "rake assets:precompile", err) < 0)
+			goto out;
+	}
+
+	abi = bundle_abi(be->app_dir);
+	profile = xstrfmt(
+		"# Written by slugc: Ruby and the bundle at dyno boot, as heroku-buildpack-ruby does.\n"
+		"export LANG=${LANG:-en_US.UTF-8}\n"
+		"export RACK_ENV=${RACK_ENV:-production}\n"
+		"export RAILS_ENV=${RAILS_ENV:-production}\n"
+		"export RAILS_SERVE_STATIC_FILES=${RAILS_SERVE_STATIC_FILES:-enabled}\n"
+		"export RAILS_LOG_TO_STDOUT=${RAILS_LOG_TO_STDOUT:-enabled}\n"
+		"export BUNDLE_PATH=vendor/bundle BUNDLE_BIN=vendor/bundle/bin BUNDLE_WITHOUT=development:test%s\n"
+		"%s%s%s"
+		"export PATH=\"$HOME/bin:$HOME/vendor/bundle/bin:%s%s%s$HOME/%s/bin:$PATH\"\n",
+		fs_exists(lock) ? " BUNDLE_DEPLOYMENT=1" : "",
+		abi ? "export GEM_PATH=\"$HOME/vendor/bundle/ruby/" : "", abi ? abi : "",
+		abi ? ":$GEM_PATH\"\n" : "",
+		abi ? "$HOME/vendor/bundle/ruby/" : "", abi ? abi : "", abi ? "/bin:" : "", rubydir);
+	ret = runtime_write_profile(be->app_dir, "ruby.sh", profile, err);
+out:
+	free(cache);
+	free(user);
+	free(lock);
+	free(abi);
+	free(profile);
+	free(rubydir);
+	free(key);
+	return ret;
+}

@@ -1,0 +1,530 @@
+/*
+ * The runtime table and what all runtimes share: index documents, fetching
+ * into the content-addressed cache, trust on first use.
+ *
+ * Invariants:
+ *  1. A file enters blobs/sha256/ only under the name of its own digest,
+ *     after that digest matched what the index, a pin or an earlier
+ *     download says (runtime_fetch); a mismatch deletes it.
+ *  2. One process downloads a given URL at a time (tmp/<url key>.lock);
+ *     the others wait, then find it in the cache.
+ */
+#include "runtimes.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cache.h"
+#include "child.h"
+#include "detectors.h"
+#include "error.h"
+#include "fsutil.h"
+#include "http.h"
+#include "output.h"
+#include "path.h"
+#include "regex.h"
+#include "sha256.h"
+#include "treecopy.h"
+#include "url.h"
+#include "xalloc.h"
+
+#define TOML_PAIR_RE "^\\s*([A-Za-z_]+)\\s*=\\s*\"([^\"]*)\"\\s*(?:#.*)?$"
+
+extern const struct runtime runtime_nodejs, runtime_go, runtime_ruby;
+
+static const struct runtime *const runtimes[] = {
+	&runtime_nodejs,
+	&runtime_ruby,
+	&runtime_go,
+	NULL,
+};
+
+const struct runtime *runtime_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; runtimes[i]; i++)
+		if (!strcmp(runtimes[i]->name, name))
+			return runtimes[i];
+	return NULL;
+}
+
+/* An inventory URL names url when equal, or (for a mirror) when it ends with "/" path. */
+static int inventory_url_matches(const char *entry, const char *url, const char *path)
+{
+	size_t n = strlen(entry), m = path ? strlen(path) : 0;
+
+	if (!strcmp(entry, url))
+		return 1;
+	return m && n > m && entry[n - m - 1] == '/' && !strcmp(entry + n - m, path);
+}
+
+static int sha256_hex_valid(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdefABCDEF") == 64;
+}
+
+int inventory_lookup(const char *text, size_t len, const char *url, const char *path,
+		     char hex[65], struct error *err)
+{
+	size_t i;
+
+	const char *p = text, *end = text + len;
+	struct buf cur_url = BUF_INIT, cur_sum = BUF_INIT;
+	int found = 0;
+
+	/* Each [[artifacts]] table ends at the next one; check the one that just ended. */
+	for (;;) {
+		const char *nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+		size_t n = p < end ? (nl ? (size_t)(nl - p) : (size_t)(end - p)) : 0;
+		int boundary = p >= end || (n >= 13 && !strncmp(p, "[[artifacts]]", 13));
+		struct regex_match m;
+		int r;
+
+		if (boundary) {
+			if (cur_url.len && inventory_url_matches(cur_url.ptr, url, path) &&
+			    !strncmp(cur_sum.ptr, "sha256:", 7) && sha256_hex_valid(cur_sum.ptr + 7)) {
+				for (i = 0; i < 65; i++)
+					hex[i] = (char)tolower((unsigned char)cur_sum.ptr[7 + i]);
+				found = 1;
+				break;
+			}
+			buf_reset(&cur_url);
+			buf_reset(&cur_sum);
+			if (p >= end)
+				break;
+		} else {
+			r = regex_match(regex_static(TOML_PAIR_RE, 0), p, n, &m, err);
+			if (r < 0) {
+				found = -1;
+				break;
+			}
+			if (r && m.end[1] - m.start[1] == 3 && !strncmp(p + m.start[1], "url", 3)) {
+				buf_reset(&cur_url);
+				buf_add(&cur_url, p + m.start[2], m.end[2] - m.start[2]);
+			} else if (r && m.end[1] - m.start[1] == 8 && !strncmp(p + m.start[1], "checksum", 8)) {
+				buf_reset(&cur_sum);
+				buf_add(&cur_sum, p + m.start[2], m.end[2] - m.start[2]);
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+	buf_release(&cur_url);
+	buf_release(&cur_sum);
+	return found;
+}
+
+#define INVENTORY_MAX (4 * 1024 * 1024)
+
+/*
+ * The digest a pin gives for out->url: --runtime-sha256, else an inventory
+ * entry for it (matched through the mirror by its path below the base URL).
+ * NULL when nothing pins it. *by says which pin it was.
+ */
+static int pin_for(const struct runtime_options *o, const struct resolved *out, char hex[65],
+		   char **by, struct error *err)
+{
+	struct buf text = BUF_INIT;
+	const char *path = NULL;
+	size_t n = o->mirror ? strlen(o->mirror) : 0;
+	int r;
+
+	if (o->pin) {
+		memcpy(hex, o->pin, 65);
+		*by = xstrdup("the pin given with --runtime-sha256");
+		return 1;
+	}
+	if (!o->inventory)
+		return 0;
+	if (n && !strncmp(out->url, o->mirror, n) && out->url[n] == '/')
+		path = out->url + n + 1;
+	if (buf_read_file(&text, o->inventory, INVENTORY_MAX, err) < 0)
+		return error_prefix(err, "%s", o->inventory_shown ? o->inventory_shown : "--inventory");
+	r = inventory_lookup(text.ptr, text.len, out->url, path, hex, err);
+	buf_release(&text);
+	if (r > 0)
+		*by = xstrfmt("the pin in %s", o->inventory_shown ? o->inventory_shown : o->inventory);
+	return r;
+}
+
+/*
+ * Which digest the download must have: the published one, which a pin must
+ * agree with; else the pin; else the one recorded on first use; else none
+ * yet (runtime_fetch() records it).
+ */
+static int apply_pins(const struct runtime_options *o, struct resolved *out, struct error *err)
+{
+	char hex[65], *by = NULL;
+	int r = pin_for(o, out, hex, &by, err);
+
+	if (r < 0)
+		return -1;
+	if (r && out->sha256 && strcasecmp(out->sha256, hex)) {
+		error_set(err, "%s says %s has sha256 %s, but %s says %s; one of them is wrong: "
+			  "correct the pin", by, out->filename, hex, out->verified_by, out->sha256);
+		free(by);
+		return -1;
+	}
+	if (r && !out->sha256) {
+		out->sha256 = xstrdup(hex);
+		free(out->verified_by);
+		out->verified_by = by;
+		by = NULL;
+	}
+	free(by);
+	if (!out->sha256) {
+		free(out->verified_by);
+		/* A digest recorded on an earlier download is what this build will insist on. */
+		if (o->cache && cache_tofu_get(o->cache, out->url, hex)) {
+			out->sha256 = xstrdup(hex);
+			out->verified_by = xstrdup("the digest recorded on first use");
+		} else {
+			out->verified_by = xstrdup("trust on first use (no checksum is published for it)");
+		}
+	}
+	return 0;
+}
+
+int runtime_resolve(const char *lang, const char *requirement, const struct runtime_options *o,
+		    struct resolved *out, struct error *err)
+{
+	const struct runtime *rt = runtime_find(lang);
+
+	memset(out, 0, sizeof(*out));
+	strvec_init(&out->notes);
+	if (!rt) {
+		if (!strcmp(lang, "python"))
+			return error_set(err, "Python apps are detected, but slugc cannot install a "
+					 "Python runtime yet; Node.js, Ruby and Go are supported");
+		return error_setk(err, ERROR_USAGE, "no runtime called '%s' (nodejs, ruby, go)", lang);
+	}
+	out->runtime = rt;
+	if (rt->resolve(o, requirement, out, err) < 0 || apply_pins(o, out, err) < 0)
+		return -1;
+	/* A mirror URL may carry credentials: they are for downloading, never for showing. */
+	out->shown_url = url_strip_credentials(out->url);
+	if (out->verified_by && url_is_url(out->verified_by)) {
+		char *shown = url_strip_credentials(out->verified_by);
+
+		free(out->verified_by);
+		out->verified_by = shown;
+	}
+	return 0;
+}
+
+void resolved_release(struct resolved *r)
+{
+	free(r->version);
+	free(r->url);
+	free(r->shown_url);
+	free(r->filename);
+	free(r->sha256);
+	free(r->verified_by);
+	strvec_clear(&r->notes);
+	memset(r, 0, sizeof(*r));
+}
+
+int runtime_step(struct build_env *be, const char *const *argv, const char *what,
+		 struct error *err)
+{
+	struct child c = CHILD_INIT;
+	int r;
+
+	strvec_pushv(&c.argv, argv);
+	strvec_pushv(&c.env, (const char *const *)be->env.v);
+	c.dir = be->app_dir;
+	c.what = what;
+	r = child_run(&c, err);
+	child_release(&c);
+	return r;
+}
+
+void runtime_path_prepend(struct strvec *env, const char *dir)
+{
+	const char *old = env_get(env, "PATH");
+	char *path = xstrfmt("%s%s%s", dir, old ? ":" : "", old ? old : "");
+
+	env_set(env, "PATH", path);
+	free(path);
+}
+
+/* <app cache>/dirs/<key>: a directory kept between builds of the app. */
+static char *kept_dir(const struct build_env *be, const char *key)
+{
+	return xstrfmt("%s/dirs/%s", be->app_cache, key);
+}
+
+int runtime_cache_restore(struct build_env *be, const char *dir, const char *key,
+			  struct error *err)
+{
+	char *kept = kept_dir(be, key), *lockpath = xstrfmt("%s.lock", kept);
+	char *dst = path_join(be->app_dir, dir);
+	struct cache_lock lock = CACHE_LOCK_INIT;
+	int ret = -1;
+
+	/* What the app ships wins; nothing kept is nothing to do. */
+	if (fs_exists(dst) || fs_is_symlink(dst) || !fs_is_dir(kept)) {
+		ret = 0;
+		goto out;
+	}
+	if (cache_lock(&lock, lockpath, 0, err) < 0)
+		goto out;
+	if (tree_copy(kept, dst, 0, NULL, NULL, err) < 0) {
+		struct error ignored = ERROR_INIT;
+
+		fs_remove_tree(dst, &ignored);
+		error_prefix(err, "cannot restore %s from the build cache", dir);
+		goto out;
+	}
+	cache_touch(kept);
+	out_info("Restored %s from the build cache", dir);
+	ret = 1;
+out:
+	cache_unlock(&lock);
+	free(kept);
+	free(lockpath);
+	free(dst);
+	return ret;
+}
+
+int runtime_cache_save(struct build_env *be, const char *dir, const char *key, struct error *err)
+{
+	char *kept = kept_dir(be, key), *lockpath = xstrfmt("%s.lock", kept);
+	char *src = path_join(be->app_dir, dir), *parent = path_join(be->app_cache, "dirs");
+	char *fresh = xstrfmt("%s.new", kept), *old = xstrfmt("%s.old", kept);
+	struct cache_lock lock = CACHE_LOCK_INIT;
+	struct error ignored = ERROR_INIT;
+	int ret = -1;
+
+	if (!fs_is_dir(src) || fs_is_symlink(src)) {
+		ret = 0;
+		goto out;
+	}
+	if (fs_mkdir_p(parent, 0700, err) < 0 || cache_lock(&lock, lockpath, 1, err) < 0)
+		goto out;
+	/* Copy beside the old one, then swap by rename: a reader never sees half a tree. */
+	fs_remove_tree(fresh, &ignored);
+	fs_remove_tree(old, &ignored);
+	if (tree_copy(src, fresh, 0, NULL, NULL, err) < 0) {
+		error_prefix(err, "cannot keep %s in the build cache", dir);
+		goto out;
+	}
+	if ((fs_is_dir(kept) && rename(kept, old) < 0) || rename(fresh, kept) < 0) {
+		error_errno(err, "cannot keep %s in the build cache at '%s'", dir, kept);
+		goto out;
+	}
+	ret = 0;
+out:
+	fs_remove_tree(fresh, &ignored);
+	fs_remove_tree(old, &ignored);
+	cache_unlock(&lock);
+	free(kept);
+	free(lockpath);
+	free(src);
+	free(parent);
+	free(fresh);
+	free(old);
+	return ret;
+}
+
+int runtime_write_profile(const char *app_dir, const char *name, const char *text, struct error *err)
+{
+	char *dir = path_join(app_dir, ".profile.d"), *file = xstrfmt("%s/%s", dir, name);
+	int r = fs_mkdir_p(dir, 0755, err) < 0 ? -1 : fs_write_file_atomic(file, text, strlen(text), err);
+
+	free(dir);
+	free(file);
+	return r;
+}
+
+const char *runtime_config(const struct runtime_options *o, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (!o->config)
+		return NULL;
+	for (i = 0; i < o->config->nr; i++)
+		if (!strncmp(o->config->v[i], name, n) && o->config->v[i][n] == '=')
+			return o->config->v[i] + n + 1;
+	return NULL;
+}
+
+static const char *machine(void)
+{
+	static struct utsname u;
+
+	if (!u.machine[0] && uname(&u) < 0)
+		return "x86_64";
+	return u.machine;
+}
+
+const char *runtime_node_arch(void)
+{
+	return !strcmp(machine(), "aarch64") ? "arm64" : "x64";
+}
+
+const char *runtime_go_arch(void)
+{
+	return !strcmp(machine(), "aarch64") ? "arm64" : "amd64";
+}
+
+/* Downloads may use file:// only when the mirror itself is a file:// URL. */
+static void http_opts(const struct runtime_options *o, const char *label, struct http_options *ho)
+{
+	struct http_options def = HTTP_OPTIONS_INIT;
+
+	*ho = def;
+	ho->allow_file = o->mirror && !strncmp(o->mirror, "file://", 7);
+	ho->progress = 1;
+	ho->label = label;
+}
+
+int runtime_index(const struct runtime_options *o, const char *url, long ttl, size_t max,
+		  struct buf *out, struct error *err)
+{
+	struct http_options ho;
+	struct error ferr = ERROR_INIT;
+	char key[65];
+
+	cache_key(url, key);
+	if (cache_index_get(o->cache, key, o->offline ? -1 : ttl, out))
+		return 0;
+	if (o->offline)
+		return error_set(err, "--offline, and there is no cached copy of '%s'; run once with "
+				 "network access, or use a file:// mirror", url);
+	http_opts(o, NULL, &ho);
+	ho.progress = 0;
+	if (http_get(url, max, &ho, out, &ferr) < 0) {
+		/* A stale copy beats no build: the archive digests it lists are still checked. */
+		if (cache_index_get(o->cache, key, -1, out)) {
+			out_warn("%s; using the cached copy", ferr.msg);
+			return 0;
+		}
+		*err = ferr;
+		return -1;
+	}
+	return cache_index_put(o->cache, key, out->ptr, out->len, err);
+}
+
+static int hex_equal(const char *a, const char *b)
+{
+	return a && b && !strcasecmp(a, b);
+}
+
+/* Download r->url into the cache's tmp/, verify it and store it (invariant 1). */
+static int download(const struct runtime_options *o, struct resolved *r, const char *key,
+		    char **archive, struct error *err)
+{
+	struct http_options ho;
+	unsigned char digest[32];
+	uint64_t size;
+	char got[SHA256_HEX_LEN + 1], first[SHA256_HEX_LEN + 1];
+	char *part = xstrfmt("%s/tmp/%s.part", o->cache, key);
+	int have_first = 0, first_use = 0, ret = -1;
+
+	http_opts(o, r->filename, &ho);
+	out_info("Downloading %s", r->shown_url);
+	if (http_download(r->url, part, &ho, digest, &size, err) < 0)
+		goto out;
+	sha256_hex(digest, got);
+	if (r->sha256 && !hex_equal(r->sha256, got)) {
+		unlink(part);
+		error_set(err, "the download of '%s' has sha256 %s, but %s says %s; deleted it (%s)",
+			  r->shown_url, got, r->verified_by, r->sha256,
+			  strcmp(r->verified_by, "the digest recorded on first use")
+				  ? "a corrupt mirror, or a changed file"
+				  : "nobody publishes a checksum for it: if the change is legitimate, "
+				    "forget the record with 'slugc cache prune --tofu'");
+		goto out;
+	}
+	if (!r->sha256) {
+		/* Trust on first use: the first digest seen for this URL is the one every later download must have. */
+		have_first = cache_tofu_get(o->cache, r->url, first);
+		if (have_first && !hex_equal(first, got)) {
+			unlink(part);
+			error_set(err, "the download of '%s' has sha256 %s, but its first download had %s; "
+				  "refusing it (nobody publishes a checksum for it: if the change is "
+				  "legitimate, remove the record with 'slugc cache prune --tofu')",
+				  r->shown_url, got, first);
+			goto out;
+		}
+		first_use = !have_first;
+		if (first_use && cache_tofu_put(o->cache, r->url, got, err) < 0)
+			goto out;
+		r->sha256 = xstrdup(got);
+		free(r->verified_by);
+		r->verified_by = xstrdup(have_first ? "the digest recorded on first use"
+					 : "trust on first use: first download, digest recorded");
+	}
+	if (cache_blob_put(o->cache, part, got, err) < 0)
+		goto out;
+	if (first_use)
+		out_info("Recorded sha256 %s (trust on first use: no checksum is published for it; "
+			 "every later download must match)", got);
+	else
+		out_info("Verified sha256 %s (%s)", got, r->verified_by);
+	*archive = cache_blob_path(o->cache, got);
+	ret = 0;
+out:
+	free(part);
+	return ret;
+}
+
+/* 1 and *archive set when the artifact is already in the cache. */
+static int cached(const struct runtime_options *o, struct resolved *r, char **archive)
+{
+	char hex[65];
+
+	/* Without a published digest, the one recorded on first use names the cached copy. */
+	if (!r->sha256 && cache_tofu_get(o->cache, r->url, hex)) {
+		r->sha256 = xstrdup(hex);
+		free(r->verified_by);
+		r->verified_by = xstrdup("the digest recorded on first use");
+	}
+	if (!r->sha256 || !cache_blob_exists(o->cache, r->sha256))
+		return 0;
+	out_info("Using %s from the cache", r->filename);
+	*archive = cache_blob_path(o->cache, r->sha256);
+	return 1;
+}
+
+int runtime_fetch(const struct runtime_options *o, struct resolved *r, char **archive,
+		  struct error *err)
+{
+	struct cache_lock lock = CACHE_LOCK_INIT;
+	char key[65], *tmp = NULL, *lockpath = NULL;
+	int ret = -1;
+
+	*archive = NULL;
+	if (cached(o, r, archive))
+		return 0;
+	if (o->offline)
+		return error_set(err, "--offline, and %s %s is not in the cache: import %s%s%s%s with "
+				 "'slugc cache import FILE', or build once with network access",
+				 r->runtime->display, r->version, r->filename,
+				 r->sha256 ? " (sha256 " : "", r->sha256 ? r->sha256 : "",
+				 r->sha256 ? ")" : "");
+	cache_key(r->url, key);
+	tmp = xstrfmt("%s/tmp", o->cache);
+	lockpath = xstrfmt("%s/%s.lock", tmp, key);
+	if (fs_mkdir_p(tmp, 0700, err) < 0 || cache_lock(&lock, lockpath, 1, err) < 0)
+		goto out;
+	/* Another build may have fetched it while we waited (invariant 2). */
+	if (cached(o, r, archive)) {
+		ret = 0;
+		goto out;
+	}
+	ret = download(o, r, key, archive, err);
+out:
+	cache_unlock(&lock);
+	free(tmp);
+	free(lockpath);
+	return ret;
+}
