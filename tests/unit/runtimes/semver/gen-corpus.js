@@ -29,7 +29,7 @@ const semver = require(semverDir);
 const semverVersion = require(path.join(semverDir, 'package.json')).version;
 const outFile = process.argv[3];
 const seed = process.argv[4] ? Number(process.argv[4]) : 20240601;
-const data = path.join(__dirname, 'data');
+const data = path.join(__dirname, '..', '..', '..', 'fixtures', 'reference');
 
 /* ---- version lists ------------------------------------------------------ */
 

@@ -55,8 +55,8 @@ version=$(node -p "require('$pkg/package.json').version")
 
 node "$here/check-tables.js" "$pkg"
 
-key=$(cat "$here/gen-corpus.js" "$here/data/nodejs-dist-index.sample.json" \
-	"$here/data/heroku-buildpack-nodejs-inventory-node.toml" | sha256sum | cut -c1-16)
+key=$(cat "$here/gen-corpus.js" "$here/../../../fixtures/reference/nodejs-dist-index.sample.json" \
+	"$here/../../../fixtures/reference/heroku-buildpack-nodejs-inventory-node.toml" | sha256sum | cut -c1-16)
 corpus=$cache/semver-corpus-$version-$key.txt
 if [ ! -s "$corpus" ]; then
 	node "$here/gen-corpus.js" "$pkg" "$corpus.tmp"
