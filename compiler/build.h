@@ -70,7 +70,16 @@ struct build {
 	char *commit_description; /* or NULL */
 	int64_t commit_time;      /* -1 when there is no commit */
 	char *work_dir;           /* private temp dir, removed at the end */
-	char *app_dir;            /* work_dir/app: becomes ./app/ */
+	char *app_dir;            /* work_dir/app: becomes ./app/ (or the source itself, below) */
+	/*
+	 * A directory source is not copied until something needs a private
+	 * tree: until then app_dir is the source directory itself and is only
+	 * ever read (detect, release and pack read it; pack leaves out .git).
+	 * A .slugignore with patterns, or a runtime to install, makes the copy
+	 * (build_materialise()). An app with nothing to build is packed straight
+	 * from the source.
+	 */
+	int app_borrowed;
 
 	/* detect */
 	struct detection_list detections; /* in build order */
@@ -124,6 +133,8 @@ void build_checksum(const struct build *b, char out[8 + SHA256_HEX_LEN]);
 /* The stages, in pipeline order. */
 int source_run(struct build *b, struct error *err);
 int tree_run(struct build *b, struct error *err);
+/* A borrowed source becomes a private copy at work_dir/app (without .git). */
+int build_materialise(struct build *b, struct error *err);
 int detect_run(struct build *b, struct error *err);
 int install_run(struct build *b, struct error *err);
 int deps_run(struct build *b, struct error *err);

@@ -169,7 +169,7 @@ int install_run(struct build *b, struct error *err)
 
 	if (!needs_runtime(b))
 		return 0;
-	if (prepare(b, err) < 0)
+	if (build_materialise(b, err) < 0 || prepare(b, err) < 0)
 		return -1;
 	/* Without --inventory, an inventory.toml committed with the app pins its runtimes. */
 	if (!b->opt.inventory) {

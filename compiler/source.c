@@ -57,15 +57,18 @@ static char *app_root(struct build *b, const char *root, struct error *err)
 static int from_directory(struct build *b, const char *real, struct error *err)
 {
 	char *root = app_root(b, real, err);
-	int ret;
 
 	if (!root)
 		return -1;
 	b->source_kind = xstrdup("dir");
-	out_step("Copying source from %s", b->opt.source);
-	ret = copy_directory(b, root, NULL, NULL, err);
-	free(root);
-	return ret;
+	/*
+	 * Not copied yet: an app with nothing to build is packed straight from
+	 * here (read only); the runtimes stage copies it when something is built.
+	 */
+	free(b->app_dir);
+	b->app_dir = root;
+	b->app_borrowed = 1;
+	return 0;
 }
 
 static void record_commit(struct build *b, const struct git_commit_info *c, const char *rev)

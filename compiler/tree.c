@@ -16,6 +16,7 @@
 #include "path.h"
 #include "slugignore.h"
 #include "strvec.h"
+#include "treecopy.h"
 #include "walk.h"
 #include "xalloc.h"
 
@@ -64,6 +65,24 @@ static int prune_entry(const struct walk_entry *e, void *ctx, struct error *err)
 	return WALK_SKIP;
 }
 
+int build_materialise(struct build *b, struct error *err)
+{
+	char *dest;
+
+	if (!b->app_borrowed)
+		return 0;
+	dest = path_join(b->work_dir, "app");
+	out_step("Copying source from %s", b->opt.source);
+	if (tree_copy(b->app_dir, dest, TREE_COPY_SKIP_GIT, NULL, NULL, err) < 0) {
+		free(dest);
+		return -1;
+	}
+	free(b->app_dir);
+	b->app_dir = dest;
+	b->app_borrowed = 0;
+	return 0;
+}
+
 int tree_run(struct build *b, struct error *err)
 {
 	struct strvec warnings = STRVEC_INIT;
@@ -81,6 +100,17 @@ int tree_run(struct build *b, struct error *err)
 		out_step("Applying .slugignore (%zu pattern%s)", slugignore_count(rules),
 			 slugignore_count(rules) == 1 ? "" : "s");
 		p.rules = rules;
+	}
+	if (b->app_borrowed) {
+		/* The source itself: nothing to remove without patterns (pack leaves out .git). */
+		if (!p.rules) {
+			ret = 0;
+			goto out;
+		}
+		/* Detection must not see what .slugignore removes: a private copy first. */
+		if (build_materialise(b, err) < 0)
+			goto out;
+		p.root = b->app_dir;
 	}
 	if (walk_tree(b->app_dir, prune_entry, NULL, &p, 0, err) < 0)
 		goto out;

@@ -121,6 +121,27 @@ int nodejs_read_package_json(const char *text, size_t len, const struct defaults
 		detection_set_fact(d, "engines.yarn", yarn);
 	if (pm)
 		detection_set_fact(d, "packageManager", pm);
+	/* Whether an install can do anything: dependencies, or install-time scripts of the app. */
+	{
+		static const char *const deps[] = { "dependencies", "devDependencies",
+						    "optionalDependencies", "peerDependencies",
+						    "bundleDependencies", "bundledDependencies",
+						    "workspaces", NULL };
+		static const char *const life[] = { "preinstall", "install", "postinstall",
+						    "prepare", "preprepare", "postprepare", NULL };
+		int any = 0;
+
+		for (i = 0; deps[i] && !any; i++) {
+			const struct json *v = json_get(doc, deps[i]);
+
+			any = v && !json_is_null(v) && (!(json_is_object(v) || json_is_array(v)) ||
+						       json_size(v) > 0);
+		}
+		for (i = 0; life[i] && !any; i++)
+			any = scripts && json_is_object(scripts) && json_get(scripts, life[i]) != NULL;
+		if (any)
+			detection_set_fact(d, "installs", "yes");
+	}
 	/* The scripts the build runs, in Heroku's order, and npm start. */
 	for (i = 0; hooks[i]; i++) {
 		const char *s = NULL;

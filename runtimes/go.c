@@ -208,38 +208,16 @@ out:
 static int go_install(struct build_env *be, const struct resolved *r, const char *archive,
 		      struct error *err)
 {
-	struct cache_lock lock = CACHE_LOCK_INIT;
-	char *dir = xstrfmt("%s/toolchains/%s", be->cache, r->sha256);
-	char *lockpath = xstrfmt("%s.lock", dir), *parent = xstrfmt("%s/toolchains", be->cache);
-	char *bin = xstrfmt("%s/bin", dir);
-	int ret = -1;
+	char *dir = NULL, *bin;
 
-	if (fs_mkdir_p(parent, 0700, err) < 0 || cache_lock(&lock, lockpath, 1, err) < 0)
-		goto out;
-	if (!fs_is_dir(dir)) {
-		out_info("Unpacking %s into the cache (build time only: not in the slug)", r->filename);
-		if (extract_archive(archive, dir, 1, 0, err) < 0)
-			goto out;
-	} else {
-		out_info("Using the cached Go toolchain %s", r->version);
-		cache_touch(dir);
-	}
+	if (runtime_unpacked(be, r, archive, &dir, err) < 0)
+		return -1;
+	out_info("Using Go %s from the cache (build time only: not in the slug)", r->version);
+	bin = xstrfmt("%s/bin", dir);
 	runtime_path_prepend(&be->env, bin);
-	/* Keep a shared lock while the build uses it: `slugc cache prune` skips locked entries. */
-	if (cache_lock_share(&lock, err) < 0)
-		goto out;
-	if (be->nheld < sizeof(be->held) / sizeof(be->held[0])) {
-		be->held[be->nheld++] = lock.fd;
-		lock.fd = -1;
-	}
-	ret = 0;
-out:
-	cache_unlock(&lock);
-	free(dir);
-	free(lockpath);
-	free(parent);
 	free(bin);
-	return ret;
+	free(dir);
+	return 0;
 }
 
 static const char profile[] =

@@ -21,6 +21,7 @@
 #include "output.h"
 #include "path.h"
 #include "runtimes.h"
+#include "treecopy.h"
 #include "xalloc.h"
 
 #define OFFICIAL "https://nodejs.org/dist"
@@ -214,7 +215,7 @@ static int node_install(struct build_env *be, const struct resolved *r, const ch
 			struct error *err)
 {
 	char *heroku = path_join(be->app_dir, ".heroku");
-	char *dest = path_join(heroku, "node"), *bin = path_join(dest, "bin");
+	char *dest = path_join(heroku, "node"), *bin = path_join(dest, "bin"), *unpacked = NULL;
 	int ret = -1;
 
 	out_info("Installing Node.js %s into .heroku/node", r->version);
@@ -225,7 +226,9 @@ static int node_install(struct build_env *be, const struct resolved *r, const ch
 			  "to .slugignore)");
 		goto out;
 	}
-	if (extract_archive(archive, dest, 1, 0, err) < 0)
+	/* Unpacked once into the cache; each build copies it (a build may write to its copy). */
+	if (runtime_unpacked(be, r, archive, &unpacked, err) < 0 ||
+	    tree_copy(unpacked, dest, 0, NULL, NULL, err) < 0)
 		goto out;
 	runtime_path_prepend(&be->env, bin);
 	env_set(&be->env, "NODE_HOME", dest);
@@ -234,6 +237,7 @@ out:
 	free(heroku);
 	free(dest);
 	free(bin);
+	free(unpacked);
 	return ret;
 }
 
@@ -256,6 +260,11 @@ static int install_dependencies(struct build_env *be, const char *pm, int berry,
 	const char *lockfile = detection_fact(be->detection, "lockfile");
 
 	out_step("Installing dependencies");
+	if (!strcmp(pm, "npm") && !lockfile && !detection_fact(be->detection, "installs")) {
+		/* npm install would only write an empty lockfile: skip the process. */
+		out_info("package.json lists no dependencies and no install scripts: nothing to install");
+		return 0;
+	}
 	if (!strcmp(pm, "npm")) {
 		/* Dev dependencies too: build scripts need them; they are pruned afterwards. */
 		const char *ci[] = { "npm", "ci", "--include=dev", NULL };
@@ -284,6 +293,9 @@ static int prune(struct build_env *be, const char *pm, int berry, struct error *
 {
 	const char *env = env_get(&be->env, "NODE_ENV");
 
+	if (!strcmp(pm, "npm") && !detection_fact(be->detection, "lockfile") &&
+	    !detection_fact(be->detection, "installs"))
+		return 0; /* nothing was installed */
 	if (env && strcmp(env, "production")) {
 		out_info("Skipping pruning: NODE_ENV is '%s'", env);
 		return 0;

@@ -26,6 +26,7 @@
 #include "detectors.h"
 #include "error.h"
 #include "fsutil.h"
+#include "extract.h"
 #include "http.h"
 #include "output.h"
 #include "path.h"
@@ -331,6 +332,55 @@ out:
 	free(parent);
 	free(fresh);
 	free(old);
+	return ret;
+}
+
+int runtime_unpacked(struct build_env *be, const struct resolved *r, const char *archive,
+		     char **dir, struct error *err)
+{
+	struct cache_lock lock = CACHE_LOCK_INIT;
+	char *path = xstrfmt("%s/toolchains/%s", be->cache, r->sha256);
+	char *lockpath = xstrfmt("%s.lock", path), *parent = xstrfmt("%s/toolchains", be->cache);
+	char *tmp = NULL;
+	int ret = -1;
+
+	if (fs_mkdir_p(parent, 0700, err) < 0 || cache_lock(&lock, lockpath, 1, err) < 0)
+		goto out;
+	if (!fs_is_dir(path)) {
+		struct error ignored = ERROR_INIT;
+
+		out_info("Unpacking %s into the cache", r->filename);
+		/* Beside the target and renamed: an interrupted unpack never looks complete. */
+		tmp = xstrfmt("%s.tmp", path);
+		fs_remove_tree(tmp, &ignored);
+		if (extract_archive(archive, tmp, 1, 0, err) < 0) {
+			fs_remove_tree(tmp, &ignored);
+			goto out;
+		}
+		if (rename(tmp, path) < 0) {
+			error_errno(err, "cannot move the unpacked %s into '%s'", r->filename, path);
+			fs_remove_tree(tmp, &ignored);
+			goto out;
+		}
+	} else {
+		cache_touch(path);
+	}
+	/* Keep a shared lock while the build uses it: `slugc cache prune` skips locked entries. */
+	if (cache_lock_share(&lock, err) < 0)
+		goto out;
+	if (be->nheld < sizeof(be->held) / sizeof(be->held[0])) {
+		be->held[be->nheld++] = lock.fd;
+		lock.fd = -1;
+	}
+	*dir = path;
+	path = NULL;
+	ret = 0;
+out:
+	cache_unlock(&lock);
+	free(path);
+	free(tmp);
+	free(lockpath);
+	free(parent);
 	return ret;
 }
 

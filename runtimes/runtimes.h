@@ -118,6 +118,15 @@ int runtime_cache_restore(struct build_env *be, const char *dir, const char *key
 			  struct error *err);
 int runtime_cache_save(struct build_env *be, const char *dir, const char *key, struct error *err);
 /* Write ./app/.profile.d/<name>, sourced at dyno boot with HOME=/app. */
+/*
+ * The archive unpacked (its top directory stripped) into the cache at
+ * toolchains/<sha256>/, once per digest, under a lock; *dir is that
+ * directory (caller frees). A shared lock on it is held until the build
+ * ends, so `slugc cache prune` leaves it alone. Nothing there may be
+ * written to: a provider that ships the runtime copies it into the app.
+ */
+int runtime_unpacked(struct build_env *be, const struct resolved *r, const char *archive,
+		     char **dir, struct error *err);
 int runtime_write_profile(const char *app_dir, const char *name, const char *text,
 			  struct error *err);
 

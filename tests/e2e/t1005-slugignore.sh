@@ -61,4 +61,14 @@ test_expect_success 'the source tree still has everything' '
 	test -f app/logo.psd && test -d app/test && test -f app/docs/manual.pdf && test -d app/tmp
 '
 
+test_expect_success 'an app with nothing to build and no .slugignore is packed from the source' '
+	expect_exit 0 slugc compile app -o s2.tgz &&
+	contains out "Copying source" &&
+	mkdir plain && cp -r app/. plain/ && rm plain/.slugignore &&
+	expect_exit 0 slugc compile plain -o plain.tgz &&
+	not_contains out "Copying source" &&
+	slugtool names plain.tgz >names && not_contains names ".git" &&
+	contains names "./app/docs/manual.pdf" && test -f plain/.git && test -f plain/sub/.git/HEAD
+'
+
 test_done

@@ -172,6 +172,17 @@ test_expect_success 'dependencies: installed, built with dev dependencies, dev d
 	not_contains out "s3cr3t-value"
 '
 
+test_expect_success 'an app that is built is copied first, .slugignore applied before the build' '
+	cp -r "$SLUGC_SOURCE_DIR/tests/fixtures/apps/node-deps" ign-app &&
+	mkdir ign-app/docs && echo manual >ign-app/docs/manual.txt &&
+	printf "docs/\n" >ign-app/.slugignore &&
+	expect_exit 0 slugc compile ign-app --mirror "$M" -o ign.tgz &&
+	contains out "Copying source from ign-app" && contains out "Removed 1 path" &&
+	slugtool names ign.tgz >names &&
+	not_contains names "./app/docs/" && contains names "./app/node_modules/greet" &&
+	test -f ign-app/docs/manual.txt && test ! -e ign-app/node_modules
+'
+
 test_expect_success 'the built app runs with its dependency' '
 	port=$(free_port) &&
 	{ "$SLUGC" run deps.tgz --port "$port" >run2.log 2>&1 & pid=$!; } &&
