@@ -2,7 +2,6 @@
  * The Platform API client: authentication, the v3 headers, JSON in and out,
  * and Heroku's error bodies turned into one-line messages (api.h).
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,11 +20,14 @@
 #define APP_RE "^(?:[a-z][a-z0-9-]{1,28}[a-z0-9]|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
 #define MAX_MESSAGE 300
 
-int api_valid_app(const char *app)
+int api_check_app(const char *app, struct error *err)
 {
 	struct error ignored = ERROR_INIT;
 
-	return regex_match(regex_static(APP_RE, 0), app, strlen(app), NULL, &ignored) == 1;
+	if (regex_match(regex_static(APP_RE, 0), app, strlen(app), NULL, &ignored) == 1)
+		return 0;
+	return error_setk(err, ERROR_USAGE, "'%s' is not an app name (lowercase letters, digits "
+			  "and dashes, 3 to 30 characters, starting with a letter) or app id", app);
 }
 
 static int find_token(struct api *a, const struct url *u, struct error *err)
@@ -36,7 +38,6 @@ static int find_token(struct api *a, const struct url *u, struct error *err)
 
 	if (env && *env) {
 		a->token = xstrdup(env);
-		a->token_source = "HEROKU_API_KEY";
 		return 0;
 	}
 	r = netrc_lookup(u->host, &login, &password, err);
@@ -45,7 +46,6 @@ static int find_token(struct api *a, const struct url *u, struct error *err)
 		return -1;
 	if (r == 1 && password && *password) {
 		a->token = password;
-		a->token_source = "~/.netrc";
 		return 0;
 	}
 	free(password);
@@ -115,19 +115,6 @@ void api_response_release(struct api_response *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Text from a server for a one-line message: control characters become spaces, long text is cut. */
-static void add_clean(struct buf *b, const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i < MAX_MESSAGE; i++)
-		buf_addch(b, iscntrl((unsigned char)s[i]) ? ' ' : s[i]);
-	if (s[i])
-		buf_addstr(b, "...");
-	while (b->len && b->ptr[b->len - 1] == ' ')
-		b->ptr[--b->len] = '\0';
-}
-
 /* "the API refused POST /apps/x/slugs: MESSAGE (id ID, HTTP 422, Request-Id R)" */
 static int refusal(const char *method, const char *path, long status, const struct json *doc,
 		   const char *request_id, struct error *err)
@@ -140,19 +127,19 @@ static int refusal(const char *method, const char *path, long status, const stru
 		msg = json_get_str(doc, "error"); /* the v2-era shape */
 	buf_addf(&b, "the API refused %s %s: ", method, path);
 	if (msg)
-		add_clean(&b, msg);
+		buf_add_quoted(&b, msg, strlen(msg), MAX_MESSAGE);
 	else
 		buf_addf(&b, "HTTP %ld with no error message", status);
 	buf_addstr(&b, " (");
 	if (id) {
 		buf_addstr(&b, "id ");
-		add_clean(&b, id);
+		buf_add_quoted(&b, id, strlen(id), MAX_MESSAGE);
 		buf_addstr(&b, ", ");
 	}
 	buf_addf(&b, "HTTP %ld", status);
 	if (request_id) {
 		buf_addstr(&b, ", Request-Id ");
-		add_clean(&b, request_id);
+		buf_add_quoted(&b, request_id, strlen(request_id), MAX_MESSAGE);
 	}
 	buf_addch(&b, ')');
 	if (status == 401)

@@ -28,7 +28,6 @@ struct json;
 struct api {
 	char *base;                 /* scheme://host[:port][/prefix], no trailing '/' */
 	char *token;
-	const char *token_source;   /* "HEROKU_API_KEY" or the netrc path, for messages */
 	struct http_options http;
 };
 
@@ -56,7 +55,10 @@ void api_response_release(struct api_response *r);
 int api_call(struct api *a, const char *method, const char *path, const struct json *body,
 	     const char *range, struct api_response *r, struct error *err);
 
-/* An app is a name as Heroku allows them (^[a-z][a-z0-9-]{1,28}[a-z0-9]$) or a uuid. */
-int api_valid_app(const char *app);
+/*
+ * An app is a name as Heroku allows them (^[a-z][a-z0-9-]{1,28}[a-z0-9]$) or
+ * a uuid; anything else is an ERROR_USAGE error, before any request.
+ */
+int api_check_app(const char *app, struct error *err);
 
 #endif

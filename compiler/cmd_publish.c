@@ -166,11 +166,6 @@ static void print_release(const char *app, const struct json *rel, int json)
 	out_step("Released v%lld on %s", (long long)v, app);
 }
 
-static int open_api(struct api *api, const struct api_args *a, struct error *err)
-{
-	return api_open(api, a->api_url, err);
-}
-
 int cmd_publish(int argc, char **argv, struct error *err)
 {
 	struct api_args a;
@@ -206,7 +201,7 @@ int cmd_publish(int argc, char **argv, struct error *err)
 	if (!a.app)
 		return cmd_usage(err, "publish", "missing --app");
 	out_setup(a.level, a.json);
-	if (open_api(&api, &a, err) < 0)
+	if (api_open(&api, a.api_url, err) < 0)
 		goto out;
 	opened = 1;
 	memset(&po, 0, sizeof(po));
@@ -274,15 +269,14 @@ int cmd_deploy(int argc, char **argv, struct error *err)
 		cmd_usage(err, "deploy", "missing --app");
 		goto out;
 	}
-	if (!api_valid_app(a.app)) {
-		cmd_usage(err, "deploy", "'%s' is not an app name or id", a.app);
+	/* Before the build: a mistyped app should not cost one. */
+	if (api_check_app(a.app, err) < 0)
 		goto out;
-	}
 	ca.opt.source = argv[optind];
 	if (compile_args_finish(&ca, "deploy", err) < 0)
 		goto out;
 	/* The token first: a missing one should not cost a whole build. */
-	if (open_api(&api, &a, err) < 0)
+	if (api_open(&api, a.api_url, err) < 0)
 		goto out;
 	opened = 1;
 	if (!ca.opt.output) {
@@ -362,7 +356,7 @@ int cmd_promote(int argc, char **argv, struct error *err)
 	if (!a.from || !a.to)
 		return cmd_usage(err, "promote", "missing --%s", a.from ? "to" : "from");
 	out_setup(a.level, a.json);
-	if (open_api(&api, &a, err) < 0)
+	if (api_open(&api, a.api_url, err) < 0)
 		return -1;
 	if (publish_promote(&api, a.from, a.to, a.description, (long)a.wait, &rel, err) == 0) {
 		print_release(a.to, rel, a.json);
@@ -373,13 +367,11 @@ int cmd_promote(int argc, char **argv, struct error *err)
 	return ret;
 }
 
-/* Text from the API for one table cell: control characters become spaces; then pad to `col`. */
+/* Text from the API for one table cell, quoted as in messages; then pad to `col`. */
 static void add_cell(struct buf *b, const char *s, size_t max, size_t col)
 {
-	size_t i;
-
-	for (i = 0; s && s[i] && i < max; i++)
-		buf_addch(b, (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i]);
+	if (s)
+		buf_add_quoted(b, s, strlen(s), max);
 	if (!col)
 		return;
 	do
@@ -449,7 +441,7 @@ int cmd_releases(int argc, char **argv, struct error *err)
 	if (!a.app)
 		return cmd_usage(err, "releases", "missing --app");
 	out_setup(a.level, a.json);
-	if (open_api(&api, &a, err) < 0)
+	if (api_open(&api, a.api_url, err) < 0)
 		return -1;
 	if (publish_releases(&api, a.app, (unsigned)a.num, &list, err) == 0) {
 		if (a.json) {

@@ -799,20 +799,6 @@ static void trace_attempt(struct transfer *t, CURLcode rc, enum verdict v, const
 }
 
 /* Sleep, waking at least every 100 ms for a signal. */
-static int sleep_ms(long ms, struct error *err)
-{
-	while (ms > 0) {
-		long step = ms < 100 ? ms : 100;
-		struct timespec ts = { 0, step * 1000000L };
-
-		if (sig_check(err) < 0)
-			return -1;
-		nanosleep(&ts, NULL);
-		ms -= step;
-	}
-	return sig_check(err);
-}
-
 static long backoff(const struct http_options *o, int retry)
 {
 	long ms = o->backoff_ms > 0 ? o->backoff_ms : 0;
@@ -873,7 +859,7 @@ static int run(struct transfer *t, int idempotent, struct error *err)
 			if (!wait_ms)
 				wait_ms = backoff(t->o, retry);
 			out_trace("http: retry %d of %d in %ld ms: %s", retry, retries, wait_ms, why.ptr);
-			if (sleep_ms(wait_ms, err) < 0)
+			if (sig_sleep_ms(wait_ms, err) < 0)
 				goto out;
 			continue;
 		}

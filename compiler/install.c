@@ -147,7 +147,11 @@ static int prepare(struct build *b, struct error *err)
 	lockpath = xstrfmt("%s.lock", b->app_cache);
 	if (cache_lock(&lock, lockpath, 0, err) < 0)
 		goto out;
-	b->be.held[b->be.nheld++] = lock.fd;
+	if (runtime_hold_lock(&b->be, lock.fd) < 0) {
+		cache_unlock(&lock);
+		error_setk(err, ERROR_INTERNAL, "too many cache locks held by one build");
+		goto out;
+	}
 	base_env(b);
 	env_set(&b->be.env, "TMPDIR", tmp);
 	b->be.app_dir = b->app_dir;

@@ -23,14 +23,6 @@
 
 #define PAGE_MAX 200          /* Heroku's default page; it allows up to 1000 */
 
-static int check_app(const char *app, struct error *err)
-{
-	if (api_valid_app(app))
-		return 0;
-	return error_setk(err, ERROR_USAGE, "'%s' is not an app name (lowercase letters, digits "
-			  "and dashes, 3 to 30 characters, starting with a letter) or app id", app);
-}
-
 /* The slug file must be the one its manifest describes: same sha256, same size. */
 static int check_slug(const char *slug, const struct manifest *m, const char *mpath,
 		      unsigned long long *size_out, struct error *err)
@@ -89,24 +81,6 @@ static const char *release_slug(const struct json *rel)
 	return slug && json_is_object(slug) ? json_get_str(slug, "id") : NULL;
 }
 
-/* Sleep `ms`, waking for SIGINT/SIGTERM. */
-static int pause_ms(long ms, struct error *err)
-{
-	struct timespec ts;
-
-	while (ms > 0) {
-		long step = ms > 200 ? 200 : ms;
-
-		if (sig_check(err) < 0)
-			return -1;
-		ts.tv_sec = 0;
-		ts.tv_nsec = step * 1000000L;
-		nanosleep(&ts, NULL);
-		ms -= step;
-	}
-	return sig_check(err);
-}
-
 /*
  * Poll a pending release until it is no longer pending, for `wait`
  * seconds at most: every second at first, then every 5 s.
@@ -142,7 +116,7 @@ static int await_release(struct api *a, const char *app, struct json **rel, long
 				   wait, release_version(*rel), app);
 			break;
 		}
-		if (pause_ms(polls++ < 10 ? 1000 : 5000, err) < 0)
+		if (sig_sleep_ms(polls++ < 10 ? 1000 : 5000, err) < 0)
 			break;
 		if (api_call(a, "GET", path, NULL, NULL, &r, err) < 0) {
 			api_response_release(&r);
@@ -307,7 +281,7 @@ int publish_slug(struct api *a, const struct publish_options *o, struct json **r
 	int ret = -1;
 
 	*release = NULL;
-	if (check_app(o->app, err) < 0 || manifest_load(&m, mpath, err) < 0 ||
+	if (api_check_app(o->app, err) < 0 || manifest_load(&m, mpath, err) < 0 ||
 	    check_slug(o->slug, &m, mpath, &size, err) < 0)
 		goto out;
 	path = xstrfmt("/apps/%s/slugs", o->app);
@@ -352,7 +326,7 @@ int publish_promote(struct api *a, const char *from, const char *to, const char 
 	int ret = -1;
 
 	*release = NULL;
-	if (check_app(from, err) < 0 || check_app(to, err) < 0)
+	if (api_check_app(from, err) < 0 || api_check_app(to, err) < 0)
 		return -1;
 	if (!strcmp(from, to))
 		return error_setk(err, ERROR_USAGE, "--from and --to are the same app");
@@ -402,7 +376,7 @@ int publish_releases(struct api *a, const char *app, unsigned num, struct json *
 	int ret = -1;
 
 	*list = NULL;
-	if (check_app(app, err) < 0) {
+	if (api_check_app(app, err) < 0) {
 		json_free(all);
 		return -1;
 	}

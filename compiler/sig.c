@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -51,4 +52,18 @@ void sig_reraise(void)
 		return;
 	signal(signo, SIG_DFL);
 	raise(signo);
+}
+
+int sig_sleep_ms(long ms, struct error *err)
+{
+	while (ms > 0) {
+		long step = ms < 100 ? ms : 100;
+		struct timespec ts = { 0, step * 1000000L };
+
+		if (sig_check(err) < 0)
+			return -1;
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+	return sig_check(err);
 }

@@ -17,6 +17,8 @@ void sig_install(void);
 int sig_pending(void);
 /* If a signal is pending, fill err and return -1; else 0. */
 int sig_check(struct error *err);
+/* Sleep `ms` milliseconds, waking within 100 ms for a pending signal (then -1, as sig_check). */
+int sig_sleep_ms(long ms, struct error *err);
 /* Restore the default action and raise the pending signal (end of main). */
 void sig_reraise(void);
 

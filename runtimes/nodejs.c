@@ -255,12 +255,19 @@ static int run_script(struct build_env *be, const char *pm, const char *script, 
 	return r;
 }
 
+/* npm with no lockfile and a package.json that installs nothing: no npm process is worth running. */
+static int npm_has_nothing_to_do(const struct build_env *be, const char *pm)
+{
+	return !strcmp(pm, "npm") && !detection_fact(be->detection, "lockfile") &&
+	       !detection_fact(be->detection, "installs");
+}
+
 static int install_dependencies(struct build_env *be, const char *pm, int berry, struct error *err)
 {
 	const char *lockfile = detection_fact(be->detection, "lockfile");
 
 	out_step("Installing dependencies");
-	if (!strcmp(pm, "npm") && !lockfile && !detection_fact(be->detection, "installs")) {
+	if (npm_has_nothing_to_do(be, pm)) {
 		/* npm install would only write an empty lockfile: skip the process. */
 		out_info("package.json lists no dependencies and no install scripts: nothing to install");
 		return 0;
@@ -293,8 +300,7 @@ static int prune(struct build_env *be, const char *pm, int berry, struct error *
 {
 	const char *env = env_get(&be->env, "NODE_ENV");
 
-	if (!strcmp(pm, "npm") && !detection_fact(be->detection, "lockfile") &&
-	    !detection_fact(be->detection, "installs"))
+	if (npm_has_nothing_to_do(be, pm))
 		return 0; /* nothing was installed */
 	if (env && strcmp(env, "production")) {
 		out_info("Skipping pruning: NODE_ENV is '%s'", env);

@@ -335,6 +335,14 @@ out:
 	return ret;
 }
 
+int runtime_hold_lock(struct build_env *be, int fd)
+{
+	if (be->nheld >= sizeof(be->held) / sizeof(be->held[0]))
+		return -1;
+	be->held[be->nheld++] = fd;
+	return 0;
+}
+
 int runtime_unpacked(struct build_env *be, const struct resolved *r, const char *archive,
 		     char **dir, struct error *err)
 {
@@ -368,10 +376,8 @@ int runtime_unpacked(struct build_env *be, const struct resolved *r, const char 
 	/* Keep a shared lock while the build uses it: `slugc cache prune` skips locked entries. */
 	if (cache_lock_share(&lock, err) < 0)
 		goto out;
-	if (be->nheld < sizeof(be->held) / sizeof(be->held[0])) {
-		be->held[be->nheld++] = lock.fd;
+	if (runtime_hold_lock(be, lock.fd) == 0)
 		lock.fd = -1;
-	}
 	*dir = path;
 	path = NULL;
 	ret = 0;

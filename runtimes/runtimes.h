@@ -127,6 +127,11 @@ int runtime_cache_save(struct build_env *be, const char *dir, const char *key, s
  */
 int runtime_unpacked(struct build_env *be, const struct resolved *r, const char *archive,
 		     char **dir, struct error *err);
+/*
+ * Keep the lock `fd` (a shared cache lock) until the build ends, in be->held;
+ * 0 taken (the caller no longer owns fd), -1 when all slots are in use.
+ */
+int runtime_hold_lock(struct build_env *be, int fd);
 int runtime_write_profile(const char *app_dir, const char *name, const char *text,
 			  struct error *err);
 
