@@ -10,6 +10,7 @@
 #include "manifest.h"
 #include "output.h"
 #include "path.h"
+#include "sig.h"
 #include "xalloc.h"
 
 void build_init(struct build *b, const struct build_options *opt)
@@ -139,7 +140,9 @@ int build_run(struct build *b, struct error *err)
 	    run_stage(b, "pack", pack_run, err) < 0 || run_stage(b, "manifest", manifest_run, err) < 0)
 		return -1;
 
-	if (tempfile_commit(&b->slug, err) < 0 || tempfile_commit(&b->manifest, err) < 0)
+	/* A signal after the stages' last check still stops the build: nothing moves into place. */
+	if (sig_check(err) < 0 ||
+	    tempfile_commit(&b->slug, err) < 0 || tempfile_commit(&b->manifest, err) < 0)
 		return -1;
 	return 0;
 }

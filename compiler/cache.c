@@ -25,6 +25,7 @@ int cache_dir(const char *opt, const char *sub, char **out, struct error *err)
 {
 	const char *env = getenv("SLUGC_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
+	struct error mkerr = ERROR_INIT;
 	char *dir;
 
 	if (opt && *opt)
@@ -43,12 +44,14 @@ int cache_dir(const char *opt, const char *sub, char **out, struct error *err)
 		free(dir);
 		dir = full;
 	}
-	if (fs_mkdir_p(dir, 0700, err) < 0) {
+	if (fs_mkdir_p(dir, 0700, &mkerr) < 0) {
 		free(dir);
-		return error_prefix(err, "cache directory");
+		return error_setk(err, mkerr.kind, "cache directory: %s (choose another with "
+				  "--cache-dir or SLUGC_CACHE_DIR)", mkerr.msg);
 	}
 	if (access(dir, W_OK) < 0) {
-		error_errno(err, "cache directory '%s' is not writable (use --cache-dir)", dir);
+		error_errno(err, "cache directory '%s' is not writable (choose another with "
+			    "--cache-dir or SLUGC_CACHE_DIR)", dir);
 		free(dir);
 		return -1;
 	}

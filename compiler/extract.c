@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -234,6 +235,25 @@ static const char *entry_path(const char *p)
 	return p;
 }
 
+/*
+ * A ".git" component in any letter case: such entries are dropped, as a
+ * directory source's .git is. `tar czf` of a checkout carries one, and
+ * nothing in a slug may be one (it is never unpacked, so never run).
+ */
+static int in_git_dir(const char *path)
+{
+	for (;;) {
+		const char *slash = strchr(path, '/');
+		size_t n = slash ? (size_t)(slash - path) : strlen(path);
+
+		if (n == 4 && !strncasecmp(path, ".git", 4))
+			return 1;
+		if (!slash)
+			return 0;
+		path = slash + 1;
+	}
+}
+
 static int extract_file(struct reader *r, struct tree_writer *w, const char *path,
 			const struct reader_entry *e, struct error *err)
 {
@@ -271,7 +291,7 @@ int extract_to_tree(struct reader *r, struct tree_writer *w, struct error *err)
 
 		if (sig_check(err) < 0)
 			return -1;
-		if (!*path && e.type == ENTRY_DIR)
+		if ((!*path && e.type == ENTRY_DIR) || in_git_dir(path))
 			continue;
 		switch (e.type) {
 		case ENTRY_DIR:
@@ -290,8 +310,8 @@ int extract_to_tree(struct reader *r, struct tree_writer *w, struct error *err)
 			struct buf q = BUF_INIT;
 
 			buf_add_quoted(&q, path, strlen(path), 200);
-			ret = error_set(err, "entry '%s' is a %s; source archives may hold only files, "
-					"directories and links", q.ptr, e.other);
+			ret = error_set(err, "entry '%s' is a %s; slugc unpacks only files, directories "
+					"and links", q.ptr, e.other);
 			buf_release(&q);
 			break;
 		}
@@ -343,8 +363,10 @@ int extract_archive(const char *archive, const char *dest, int strip_top, uint64
 		error_errno(err, "cannot create '%s'", tmp);
 		goto out;
 	}
-	if (reader_open_file(&r, archive, err) < 0 || tree_writer_open(&w, tmp, max_bytes, err) < 0 ||
-	    extract_to_tree(r, w, err) < 0)
+	if (reader_open_file(&r, archive, err) < 0 || tree_writer_open(&w, tmp, max_bytes, err) < 0)
+		goto out;
+	tree_writer_set_subject(w, "the archive");
+	if (extract_to_tree(r, w, err) < 0)
 		goto out;
 	root = strip_top ? extract_top_dir(tmp, err) : xstrdup(tmp);
 	if (!root)

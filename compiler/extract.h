@@ -54,7 +54,8 @@ void reader_close(struct reader *r);
 struct tree_writer;
 /*
  * Extract every entry through w (tree_writer.h: nothing escapes its root).
- * A leading "./" is dropped from paths. Directories, files, symlinks and
+ * A leading "./" is dropped from paths, and entries in a ".git" directory
+ * (any depth, any letter case) are skipped. Directories, files, symlinks and
  * hard links to earlier entries are written; devices, FIFOs and sockets are
  * refused with an error naming the entry.
  */

@@ -550,8 +550,7 @@ static int open_submodule(struct gitrepo *r, const struct submodule *s, struct g
 	int ret = -1;
 
 	if (s->url[0] == '-')
-		return error_set(err, "submodule '%s' has a URL starting with '-' ('%s'); refusing it",
-				 s->path, s->url);
+		return error_set(err, "its URL '%s' starts with '-'; refusing it", s->url);
 	resolved = url_resolve_relative(r->base_url, s->url);
 	if (url_is_url(resolved)) {
 		struct url u = URL_INIT;
@@ -565,14 +564,14 @@ static int open_submodule(struct gitrepo *r, const struct submodule *s, struct g
 		if (!ok) {
 			char *shown = url_strip_credentials(resolved);
 
-			error_set(err, "submodule '%s' points at '%s'; slugc fetches submodules over "
-				  "https, http and git (file only for local sources)", s->path, shown);
+			error_set(err, "its URL '%s' is not allowed; slugc fetches submodules over "
+				  "https, http and git (file only for local sources)", shown);
 			free(shown);
 			goto out;
 		}
 	} else if (!r->local || resolved[0] != '/' || strstr(resolved, "::")) {
-		error_set(err, "submodule '%s' points at '%s', which is not a URL slugc may fetch "
-			  "(use https, http or git)", s->path, resolved);
+		error_set(err, "its URL '%s' is not one slugc may fetch (use https, http or git)",
+			  resolved);
 		goto out;
 	}
 

@@ -255,6 +255,13 @@ int pack_tree(const char *root, int fd, const char *shown, const struct pack_opt
 	}
 	ret = 0;
 out:
+	/*
+	 * On failure (an interrupt, a full disk) nothing more is written: closing
+	 * the archive would otherwise pad the current entry to its size with
+	 * zeros, compressing up to gigabytes for a file that is thrown away.
+	 */
+	if (ret < 0)
+		p.cb_failed = 1;
 	if (p.a)
 		archive_write_free(p.a);
 	pgzip_free(p.z);

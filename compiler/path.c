@@ -208,16 +208,19 @@ int path_check_symlink(const char *link, const char *target, const char *abs_roo
 	size_t n = abs_root ? strlen(abs_root) : 0;
 
 	if (v != PATH_INSIDE) {
-		struct buf q = BUF_INIT;
+		struct buf q = BUF_INIT, ql = BUF_INIT;
 
+		/* Names are bytes: a newline or invalid UTF-8 in one must not break the line. */
 		buf_add_quoted(&q, target, strlen(target), 200);
+		buf_add_quoted(&ql, link, strlen(link), 200);
 		if (v == PATH_LOOP)
 			error_set(err, "symlink '%s' is part of a symlink loop; remove it or point it "
-				  "at a real file", link);
+				  "at a real file", ql.ptr);
 		else
 			error_set(err, "symlink '%s' points outside the app ('%s'); a slug must be "
-				  "self-contained: copy the file in or remove the link", link, q.ptr);
+				  "self-contained: copy the file in or remove the link", ql.ptr, q.ptr);
 		buf_release(&q);
+		buf_release(&ql);
 		return -1;
 	}
 	buf_reset(out);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "build.h"
 #include "error.h"
 #include "output.h"
@@ -58,7 +59,14 @@ static int prune_entry(const struct walk_entry *e, void *ctx, struct error *err)
 		return error_prefix(err, "matching '%s' against .slugignore", e->path);
 	if (!m)
 		return WALK_CONTINUE;
-	out_trace("slugignore: removing %s%s", e->path, is_dir ? "/" : "");
+	if (out_level() >= OUT_VERBOSE) {
+		struct buf q = BUF_INIT;
+
+		/* A name may hold a newline: one line per removed path. */
+		buf_add_quoted(&q, e->path, strlen(e->path), 200);
+		out_trace("slugignore: removing %s%s", q.ptr, is_dir ? "/" : "");
+		buf_release(&q);
+	}
 	if (remove_entry(p, e, err) < 0)
 		return -1;
 	p->removed++;
@@ -74,6 +82,8 @@ int build_materialise(struct build *b, struct error *err)
 	dest = path_join(b->work_dir, "app");
 	out_step("Copying source from %s", b->opt.source);
 	if (tree_copy(b->app_dir, dest, TREE_COPY_SKIP_GIT, NULL, NULL, err) < 0) {
+		/* The failing entry is named relative to the source: say where it was going. */
+		error_prefix(err, "cannot copy the source into '%s'", dest);
 		free(dest);
 		return -1;
 	}

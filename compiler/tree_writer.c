@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +23,7 @@ struct tree_writer {
 	int fd;
 	char *path;
 	uint64_t written, max_bytes, files;
+	const char *subject; /* what the size cap's error says expands: "the source" */
 };
 
 static int quoted_error(struct error *err, const char *path, const char *what)
@@ -52,6 +54,10 @@ int tree_writer_check_path(const char *path, struct error *err)
 			return quoted_error(err, path, "has a '.' or '..' component; refusing to write outside the build directory");
 		if (n == 4 && !strncasecmp(p, ".git", 4))
 			return quoted_error(err, path, "is or lies inside a '.git' directory");
+		/* Refused here rather than as a bare ENAMETOOLONG from the file system. */
+		if (n > NAME_MAX)
+			return quoted_error(err, path, "has a path component longer than 255 bytes, "
+					    "which Linux file systems cannot store; shorten that name");
 		if (!slash)
 			break;
 		p = slash + 1;
@@ -82,6 +88,7 @@ int tree_writer_open(struct tree_writer **out, const char *root, uint64_t max_by
 	w->cached_fd = -1;
 	w->fd = -1;
 	w->max_bytes = max_bytes;
+	w->subject = "the source";
 	*out = w;
 	return 0;
 }
@@ -201,13 +208,14 @@ int tree_writer_write(struct tree_writer *w, const void *data, size_t len, struc
 		struct buf limit = BUF_INIT;
 
 		buf_add_size(&limit, w->max_bytes);
-		error_set(err, "the source expands to more than %s (at entry '%s'); refusing it",
-			  limit.ptr, w->path);
+		error_set(err, "%s expands to more than %s (at entry '%s'); refusing it",
+			  w->subject, limit.ptr, w->path);
 		buf_release(&limit);
 		return -1;
 	}
+	/* Name the directory being filled: a full disk is there, not in the archive. */
 	if (fs_write_all(w->fd, data, len, w->path, err) < 0)
-		return -1;
+		return error_errno(err, "cannot write '%s' in '%s'", w->path, w->root);
 	w->written += len;
 	return 0;
 }
@@ -269,8 +277,17 @@ int tree_writer_hardlink(struct tree_writer *w, const char *path, const char *ta
 	const char *name, *tname;
 	int tdir, dirfd, ret = -1;
 
-	if (tree_writer_check_path(path, err) < 0 || tree_writer_check_path(target, err) < 0)
+	if (tree_writer_check_path(path, err) < 0)
 		return -1;
+	if (tree_writer_check_path(target, err) < 0) {
+		struct buf q = BUF_INIT;
+
+		/* Name the link, not only its target. */
+		buf_add_quoted(&q, path, strlen(path), 200);
+		error_prefix(err, "hard link '%s'", q.ptr);
+		buf_release(&q);
+		return -1;
+	}
 	tdir = parent_dir(w, target, &tname, err);
 	if (tdir < 0)
 		return -1;
@@ -295,6 +312,11 @@ int tree_writer_hardlink(struct tree_writer *w, const char *path, const char *ta
 out:
 	close(tdir);
 	return ret;
+}
+
+void tree_writer_set_subject(struct tree_writer *w, const char *subject)
+{
+	w->subject = subject;
 }
 
 uint64_t tree_writer_files(const struct tree_writer *w)

@@ -12,8 +12,9 @@ struct error;
  *
  * Invariants:
  *  1. Every path is relative, has no "." or ".." component, no empty
- *     component and no ".git" component; anything else is refused with an
- *     error naming the entry.
+ *     component, no ".git" component (in any case) and no component longer
+ *     than NAME_MAX (255) bytes; anything else is refused with an error
+ *     naming the entry.
  *  2. Directories are opened one component at a time with O_NOFOLLOW from
  *     the root's descriptor, so an entry that lies beneath a symlink (the
  *     "symlink, then a file through it" trick) fails instead of following it.
@@ -38,6 +39,8 @@ int tree_writer_symlink(struct tree_writer *w, const char *path, const char *tar
 /* A hard link to an entry written before (`target` is a path in the same tree). */
 int tree_writer_hardlink(struct tree_writer *w, const char *path, const char *target,
 			 struct error *err);
+/* How the size cap's error names what expands ("the source" unless set; not copied). */
+void tree_writer_set_subject(struct tree_writer *w, const char *subject);
 uint64_t tree_writer_files(const struct tree_writer *w);
 void tree_writer_close(struct tree_writer *w);
 

@@ -117,7 +117,12 @@ void runtime_path_prepend(struct strvec *env, const char *dir);
 int runtime_cache_restore(struct build_env *be, const char *dir, const char *key,
 			  struct error *err);
 int runtime_cache_save(struct build_env *be, const char *dir, const char *key, struct error *err);
-/* Write ./app/.profile.d/<name>, sourced at dyno boot with HOME=/app. */
+/*
+ * The most a runtime archive may expand to: a gzip bomb stops here, even one
+ * whose checksum the mirror publishes. Real archives stay far below it
+ * (Node.js ~110 MB unpacked, Go ~250-450 MB, Heroku's Ruby ~25 MB).
+ */
+#define RUNTIME_MAX_UNPACKED ((uint64_t)2 << 30)
 /*
  * The archive unpacked (its top directory stripped) into the cache at
  * toolchains/<sha256>/, once per digest, under a lock; *dir is that
@@ -132,6 +137,7 @@ int runtime_unpacked(struct build_env *be, const struct resolved *r, const char 
  * 0 taken (the caller no longer owns fd), -1 when all slots are in use.
  */
 int runtime_hold_lock(struct build_env *be, int fd);
+/* Write ./app/.profile.d/<name>, sourced at dyno boot with HOME=/app. */
 int runtime_write_profile(const char *app_dir, const char *name, const char *text,
 			  struct error *err);
 

@@ -37,6 +37,17 @@ test_expect_success 'unknown option is a usage error naming it' '
 	contains err "slugc compile --help"
 '
 
+test_expect_success 'there is no way to turn TLS verification off' '
+	for cmd in compile deploy publish promote releases resolve; do
+		expect_error 2 "unknown option '"'"'--insecure'"'"'" slugc $cmd --insecure x || exit 1
+		expect_error 2 "unknown option '"'"'-k'"'"'" slugc $cmd -k x || exit 1
+	done &&
+	for cmd in compile deploy publish; do
+		slugc $cmd --help >help.txt 2>&1 || true
+		not_contains help.txt "insecure" || exit 1
+	done
+'
+
 test_expect_success 'option without its value is a usage error' '
 	expect_error 2 "option '"'"'-o'"'"' needs a value" slugc compile x -o
 '

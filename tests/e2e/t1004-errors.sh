@@ -4,73 +4,63 @@
 . "$(dirname "$0")/test-lib.sh"
 use_node_mirror || { echo "cannot build the Node.js mirror"; exit 99; }
 
-# fails_cleanly NEEDLE ARGS...: compile fails with NEEDLE and leaves nothing.
-fails_cleanly() {
-	local needle=$1
-	shift
-	mkdir -p outdir &&
-	expect_error 1 "$needle" slugc compile "$@" -o outdir/s.tgz &&
-	test ! -e outdir/s.tgz && test ! -e outdir/s.json &&
-	no_temp_files outdir && tmpdir_clean
-}
-
 test_expect_success 'missing source directory' '
-	fails_cleanly "source '"'"'nowhere'"'"' does not exist" nowhere
+	compile_refused "source '"'"'nowhere'"'"' does not exist" nowhere
 '
 
 test_expect_success 'source that is a file' '
-	echo hi >file && fails_cleanly "source '"'"'file'"'"' is not a directory" file
+	echo hi >file && compile_refused "source '"'"'file'"'"' is not a directory" file
 '
 
 test_expect_success 'Procfile with a malformed line names the line' '
 	mkdir bad1 && printf "web: node web.js\n\nthis line is wrong\n" >bad1/Procfile &&
-	fails_cleanly "Procfile line 3: expected '"'"'type: command'"'"'" bad1
+	compile_refused "Procfile line 3: expected '"'"'type: command'"'"'" bad1
 '
 
 test_expect_success 'duplicate process type names both lines' '
 	mkdir bad2 && printf "web: a\nworker: b\nweb: c\n" >bad2/Procfile &&
-	fails_cleanly "Procfile line 3: duplicate process type '"'"'web'"'"' (first defined on line 1)" bad2
+	compile_refused "Procfile line 3: duplicate process type '"'"'web'"'"' (first defined on line 1)" bad2
 '
 
 test_expect_success 'Procfile with no process types' '
 	mkdir bad3 && printf "# nothing\n\n" >bad3/Procfile &&
-	fails_cleanly "Procfile declares no process types" bad3
+	compile_refused "Procfile declares no process types" bad3
 '
 
 test_expect_success 'nothing recognisable: Heroku'"'"'s wording' '
 	mkdir bad4 && echo x >bad4/index.js &&
-	fails_cleanly "No default language could be detected for this app" bad4
+	compile_refused "No default language could be detected for this app" bad4
 '
 
 test_expect_success 'no Procfile and no default process type' '
 	mkdir bad4b && echo "{}" >bad4b/package.json &&
-	fails_cleanly "no Procfile in '"'"'bad4b'"'"' and no default process type for Node.js" bad4b
+	compile_refused "no Procfile in '"'"'bad4b'"'"' and no default process type for Node.js" bad4b
 '
 
 test_expect_success 'symlink pointing outside the tree names the link' '
 	mkdir -p bad5/lib && echo "web: x" >bad5/Procfile && ln -s /etc/passwd bad5/lib/passwd &&
-	fails_cleanly "symlink '"'"'lib/passwd'"'"' points outside the app ('"'"'/etc/passwd'"'"')" bad5
+	compile_refused "symlink '"'"'lib/passwd'"'"' points outside the app ('"'"'/etc/passwd'"'"')" bad5
 '
 
 test_expect_success 'relative symlink climbing out names the link' '
 	mkdir -p bad6/a && echo "web: x" >bad6/Procfile && ln -s ../../.. bad6/a/up &&
-	fails_cleanly "symlink '"'"'a/up'"'"' points outside the app" bad6
+	compile_refused "symlink '"'"'a/up'"'"' points outside the app" bad6
 '
 
 test_expect_success 'symlink loop names the link' '
 	mkdir bad7 && echo "web: x" >bad7/Procfile && ln -s b bad7/a && ln -s a bad7/b &&
-	fails_cleanly "symlink '"'"'a'"'"' is part of a symlink loop" bad7
+	compile_refused "symlink '"'"'a'"'"' is part of a symlink loop" bad7
 '
 
 test_expect_success 'a FIFO in the tree' '
 	mkdir bad8 && echo "web: x" >bad8/Procfile && mkfifo bad8/pipe &&
-	fails_cleanly "'"'"'pipe'"'"' is a FIFO; a slug may hold only files, directories and symlinks" bad8
+	compile_refused "'"'"'pipe'"'"' is a FIFO; a slug may hold only files, directories and symlinks" bad8
 '
 
 test_expect_success 'a unix socket in the tree' '
 	mkdir bad9 && echo "web: x" >bad9/Procfile &&
 	python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" bad9/sock &&
-	fails_cleanly "'"'"'sock'"'"' is a socket" bad9
+	compile_refused "'"'"'sock'"'"' is a socket" bad9
 '
 
 test_expect_success 'output directory that does not exist' '
@@ -108,7 +98,7 @@ test_expect_success 'a failed compile keeps an existing slug intact' '
 test_expect_success 'unreadable source file is named (non-root only)' '
 	if [ "$(id -u)" != 0 ]; then
 		mkdir bad10 && echo "web: x" >bad10/Procfile && echo s >bad10/secret && chmod 000 bad10/secret &&
-		fails_cleanly "cannot read '"'"'secret'"'"'" bad10
+		compile_refused "cannot read '"'"'secret'"'"'" bad10
 	fi
 '
 

@@ -243,6 +243,19 @@ test_expect_success 'deploy from a git URL in one command' '
 	tmpdir_clean
 '
 
+test_expect_success 'deploy with git credentials in the URL, then from ~/.netrc (scanned below)' '
+	start_git_http "$TRASH/srv" "deploy:git-s3cret-pw" &&
+	expect_exit 0 slugc deploy "http://deploy:git-s3cret-pw@127.0.0.1:$GIT_HTTP_PORT/hello.git" \
+		--app prod -v &&
+	contains out "Fetching http://127.0.0.1:$GIT_HTTP_PORT/hello.git" &&
+	printf "machine 127.0.0.1\n  login deploy\n  password git-s3cret-pw\n" >"$HOME/.netrc" &&
+	expect_exit 0 slugc deploy "http://127.0.0.1:$GIT_HTTP_PORT/hello.git" --app prod -v &&
+	rm "$HOME/.netrc" &&
+	expect_exit 1 slugc deploy "http://deploy:git-s3cret-pw@127.0.0.1:$GIT_HTTP_PORT/nothere.git" \
+		--app prod -v &&
+	contains err "http://127.0.0.1:$GIT_HTTP_PORT/nothere.git"
+'
+
 test_expect_success 'the examples: deploy a directory, promote, and the CI pipelines'"'"' shape' '
 	SLUGC="$SLUGC" expect_exit 0 bash "$EXAMPLES/deploy-directory.sh" "$STATIC" staging "from a directory" &&
 	contains out "Released v" && contains out "from a directory" &&
@@ -277,7 +290,7 @@ test_expect_success 'no output of any command above holds a token or a blob sign
 	jq -r "select(.method == \"PUT\") | .query" "$LOG" | sed -n "s/.*Signature=\([^&]*\).*/\1/p" >sigs &&
 	test "$(wc -l <sigs)" -gt 10 &&
 	test "$(wc -l <"$TRASH/all-output")" -gt 50 &&
-	for secret in test-token other-token; do
+	for secret in test-token other-token git-s3cret-pw; do
 		not_contains "$TRASH/all-output" "$secret" >/dev/null || { echo "$secret in the output"; exit 1; }
 	done &&
 	while read -r s; do

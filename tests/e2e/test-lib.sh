@@ -192,6 +192,17 @@ use_node_mirror() {
 	export SLUGC_MIRROR_NODEJS="file://$NODE_MIRROR"
 }
 
+# serve_node_mirror: that mirror over HTTP (start_mirror); sets M (for --mirror),
+# NODE_TARBALL (v20's archive, a path on the mirror) and NODE_TARBALL_SHA.
+serve_node_mirror() {
+	use_node_mirror || { echo "cannot build the Node.js mirror"; return 1; }
+	unset SLUGC_MIRROR_NODEJS
+	start_mirror "$NODE_MIRROR" || return 1
+	M="nodejs=$MIRROR_URL"
+	NODE_TARBALL=/v20.20.2/node-v20.20.2-linux-x64.tar.gz
+	NODE_TARBALL_SHA=$(grep linux-x64.tar.gz "$NODE_MIRROR/v20.20.2/SHASUMS256.txt" | cut -d" " -f1)
+}
+
 # use_go_mirror: the same for Go (go.dev's JSON index + dl.google.com files; go1.19.8
 # only); sets GO_MIRROR.
 use_go_mirror() {
@@ -271,6 +282,17 @@ slugtool() {
 # json FILE EXPR: evaluate a Python expression over the document bound to `d`.
 json() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(v if isinstance(v,str) else json.dumps(v, sort_keys=True))' "$1" "$2"
+}
+
+# compile_refused NEEDLE ARGS...: `slugc compile ARGS` fails with one error line holding
+# NEEDLE and leaves nothing: no slug or manifest, no temporary file, an empty TMPDIR.
+compile_refused() {
+	local needle=$1
+	shift
+	rm -rf outdir && mkdir outdir &&
+	expect_error 1 "$needle" slugc compile "$@" -o outdir/s.tgz &&
+	test ! -e outdir/s.tgz && test ! -e outdir/s.json &&
+	no_temp_files outdir && tmpdir_clean
 }
 
 # no_temp_files DIR: no slugc temporaries were left in DIR.
