@@ -3,7 +3,9 @@
  *
  * Invariants:
  *  1. A started child is always waited for before child_finish() returns,
- *     whatever happened, so no zombie and no stray process group remains.
+ *     whatever happened, so no zombie and no stray process group remains:
+ *     when the child exits, what it left running in its group is killed
+ *     before it is reaped (its PID, the group's ID, cannot be reused yet).
  *  2. Only this file forks, execs and waits.
  */
 #include "child.h"
@@ -236,6 +238,23 @@ static void terminate(struct child *c, int *status)
 	kill(-c->pid, SIGKILL);
 }
 
+/*
+ * Once the child itself has exited (seen without reaping it, so its PID and
+ * so its group ID cannot be reused yet), kill what it left running in its
+ * group: a build step's background jobs must not outlive the build, nor hold
+ * its output pipe open. 1 done, 0 the child is still running.
+ */
+static int kill_leftovers(struct child *c)
+{
+	siginfo_t si;
+
+	si.si_pid = 0;
+	if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || !si.si_pid)
+		return 0;
+	kill(-c->pid, SIGKILL);
+	return 1;
+}
+
 static int wait_passthrough(struct child *c, int *status, int *interrupted)
 {
 	int forwarded = 0;
@@ -270,6 +289,8 @@ int child_finish(struct child *c, struct error *err)
 			goto out;
 		}
 	} else {
+		int exited = 0;
+
 		for (;;) {
 			struct pollfd p = { c->out_fd, POLLIN, 0 };
 			int r = poll(&p, 1, 200);
@@ -279,7 +300,21 @@ int child_finish(struct child *c, struct error *err)
 				terminate(c, &status);
 				break;
 			}
+			if (!exited)
+				exited = kill_leftovers(c);
 			if (r > 0 && !relay(c, &pending)) {
+				struct timespec pause = { 0, 20 * 1000 * 1000 };
+
+				/* Output ended: the child exits next (a signal still stops it). */
+				while (!exited && !sig_pending()) {
+					nanosleep(&pause, NULL);
+					exited = kill_leftovers(c);
+				}
+				if (!exited) {
+					interrupted = 1;
+					terminate(c, &status);
+					break;
+				}
 				waitpid(c->pid, &status, 0);
 				break;
 			}

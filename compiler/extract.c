@@ -254,6 +254,21 @@ static int in_git_dir(const char *path)
 	}
 }
 
+/* Read a skipped entry's data: a gzip bomb under .git still meets the cap and a signal. */
+static int skip_file(struct reader *r, struct tree_writer *w, const char *path, struct error *err)
+{
+	unsigned char *chunk = xmalloc(READ_CHUNK);
+	ssize_t n;
+
+	while ((n = reader_read(r, chunk, READ_CHUNK, err)) > 0)
+		if (sig_check(err) < 0 || tree_writer_skip(w, path, (size_t)n, err) < 0) {
+			n = -1;
+			break;
+		}
+	free(chunk);
+	return n < 0 ? -1 : 0;
+}
+
 static int extract_file(struct reader *r, struct tree_writer *w, const char *path,
 			const struct reader_entry *e, struct error *err)
 {
@@ -265,7 +280,8 @@ static int extract_file(struct reader *r, struct tree_writer *w, const char *pat
 	for (;;) {
 		ssize_t n = reader_read(r, chunk, READ_CHUNK, err);
 
-		if (n < 0 || (n > 0 && tree_writer_write(w, chunk, (size_t)n, err) < 0)) {
+		if (n < 0 || (n > 0 && (sig_check(err) < 0 ||
+					tree_writer_write(w, chunk, (size_t)n, err) < 0))) {
 			struct error ignored = ERROR_INIT;
 
 			tree_writer_end(w, &ignored);
@@ -291,8 +307,13 @@ int extract_to_tree(struct reader *r, struct tree_writer *w, struct error *err)
 
 		if (sig_check(err) < 0)
 			return -1;
-		if ((!*path && e.type == ENTRY_DIR) || in_git_dir(path))
+		if (!*path && e.type == ENTRY_DIR)
 			continue;
+		if (in_git_dir(path)) {
+			if (e.type == ENTRY_FILE && skip_file(r, w, path, err) < 0)
+				return error_prefix(err, "'%s'", r->shown);
+			continue;
+		}
 		switch (e.type) {
 		case ENTRY_DIR:
 			ret = tree_writer_mkdir(w, path, err);

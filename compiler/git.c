@@ -541,6 +541,17 @@ out:
 static int write_tree(struct gitrepo *r, git_tree *tree, struct buf *repo_path,
 		      struct buf *out_path, struct tree_writer *w, struct error *err);
 
+/* A refused submodule URL, quoted: .gitmodules may put a newline or escapes in it. */
+static int refuse_url(struct error *err, const char *url, const char *why)
+{
+	struct buf q = BUF_INIT;
+
+	buf_add_quoted(&q, url, strlen(url), 200);
+	error_set(err, "its URL '%s' %s", q.ptr, why);
+	buf_release(&q);
+	return -1;
+}
+
 /* Check a submodule URL (invariant 4) and open a repository holding its objects. */
 static int open_submodule(struct gitrepo *r, const struct submodule *s, struct gitrepo **out,
 			  struct error *err)
@@ -550,7 +561,7 @@ static int open_submodule(struct gitrepo *r, const struct submodule *s, struct g
 	int ret = -1;
 
 	if (s->url[0] == '-')
-		return error_set(err, "its URL '%s' starts with '-'; refusing it", s->url);
+		return refuse_url(err, s->url, "starts with '-'; refusing it");
 	resolved = url_resolve_relative(r->base_url, s->url);
 	if (url_is_url(resolved)) {
 		struct url u = URL_INIT;
@@ -564,14 +575,13 @@ static int open_submodule(struct gitrepo *r, const struct submodule *s, struct g
 		if (!ok) {
 			char *shown = url_strip_credentials(resolved);
 
-			error_set(err, "its URL '%s' is not allowed; slugc fetches submodules over "
-				  "https, http and git (file only for local sources)", shown);
+			refuse_url(err, shown, "is not allowed; slugc fetches submodules over https, "
+				   "http and git (file only for local sources)");
 			free(shown);
 			goto out;
 		}
 	} else if (!r->local || resolved[0] != '/' || strstr(resolved, "::")) {
-		error_set(err, "its URL '%s' is not one slugc may fetch (use https, http or git)",
-			  resolved);
+		refuse_url(err, resolved, "is not one slugc may fetch (use https, http or git)");
 		goto out;
 	}
 
@@ -618,8 +628,14 @@ static int checkout_submodule(struct gitrepo *r, const char *repo_path, const gi
 		return error_set(err, "submodule at '%s' has no path and url in .gitmodules of %s",
 				 repo_path, r->display);
 	out_step("Checking out submodule %s at %.12s", repo_path, sha);
-	if (open_submodule(r, s, &sub, err) < 0)
-		return error_prefix(err, "submodule '%s'", repo_path);
+	if (open_submodule(r, s, &sub, err) < 0) {
+		struct buf q = BUF_INIT;
+
+		buf_add_quoted(&q, repo_path, strlen(repo_path), 200);
+		error_prefix(err, "submodule '%s'", q.ptr);
+		buf_release(&q);
+		return -1;
+	}
 	sub->depth = r->depth + 1;
 	gitrepo_set_cache_dir(sub, r->cache_dir);
 	if (git_commit_lookup(&sub->commit, sub->repo, id) < 0) {

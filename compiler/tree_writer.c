@@ -202,22 +202,43 @@ int tree_writer_begin(struct tree_writer *w, const char *path, int executable, s
 	return 0;
 }
 
-int tree_writer_write(struct tree_writer *w, const void *data, size_t len, struct error *err)
+/* Count len bytes of `path` against the cap, whether they are written or skipped. */
+static int charge(struct tree_writer *w, const char *path, size_t len, struct error *err)
 {
 	if (w->max_bytes && (len > w->max_bytes || w->written > w->max_bytes - len)) {
-		struct buf limit = BUF_INIT;
+		struct buf limit = BUF_INIT, q = BUF_INIT;
 
 		buf_add_size(&limit, w->max_bytes);
+		buf_add_quoted(&q, path, strlen(path), 200);
 		error_set(err, "%s expands to more than %s (at entry '%s'); refusing it",
-			  w->subject, limit.ptr, w->path);
+			  w->subject, limit.ptr, q.ptr);
 		buf_release(&limit);
+		buf_release(&q);
 		return -1;
 	}
-	/* Name the directory being filled: a full disk is there, not in the archive. */
-	if (fs_write_all(w->fd, data, len, w->path, err) < 0)
-		return error_errno(err, "cannot write '%s' in '%s'", w->path, w->root);
 	w->written += len;
 	return 0;
+}
+
+int tree_writer_write(struct tree_writer *w, const void *data, size_t len, struct error *err)
+{
+	if (charge(w, w->path, len, err) < 0)
+		return -1;
+	if (fs_write_all(w->fd, data, len, w->path, err) < 0) {
+		struct buf q = BUF_INIT;
+
+		/* Name the directory being filled: a full disk is there, not in the archive. */
+		buf_add_quoted(&q, w->path, strlen(w->path), 200);
+		error_errno(err, "cannot write '%s' in '%s'", q.ptr, w->root);
+		buf_release(&q);
+		return -1;
+	}
+	return 0;
+}
+
+int tree_writer_skip(struct tree_writer *w, const char *path, size_t len, struct error *err)
+{
+	return charge(w, path, len, err);
 }
 
 int tree_writer_end(struct tree_writer *w, struct error *err)

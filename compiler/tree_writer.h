@@ -30,6 +30,8 @@ int tree_writer_mkdir(struct tree_writer *w, const char *path, struct error *err
 /* Start a regular file; its data follows with tree_writer_write(), then tree_writer_end(). */
 int tree_writer_begin(struct tree_writer *w, const char *path, int executable, struct error *err);
 int tree_writer_write(struct tree_writer *w, const void *data, size_t len, struct error *err);
+/* Data of `path` read but not written (a skipped entry): it still counts against the cap. */
+int tree_writer_skip(struct tree_writer *w, const char *path, size_t len, struct error *err);
 int tree_writer_end(struct tree_writer *w, struct error *err);
 /* A whole file at once. */
 int tree_writer_file(struct tree_writer *w, const char *path, int executable, const void *data,

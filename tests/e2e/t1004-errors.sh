@@ -95,11 +95,9 @@ test_expect_success 'a failed compile keeps an existing slug intact' '
 	equal "$(sha keep.tgz)" "$before" && no_temp_files .
 '
 
-test_expect_success 'unreadable source file is named (non-root only)' '
-	if [ "$(id -u)" != 0 ]; then
-		mkdir bad10 && echo "web: x" >bad10/Procfile && echo s >bad10/secret && chmod 000 bad10/secret &&
-		compile_refused "cannot read '"'"'secret'"'"'" bad10
-	fi
+test_unprivileged 'an unreadable source file is named' '
+	mkdir bad10 && echo "web: x" >bad10/Procfile && echo s >bad10/secret && chmod 000 bad10/secret &&
+	compile_refused "cannot read '"'"'secret'"'"'" bad10
 '
 
 test_done

@@ -44,10 +44,15 @@ test_expect_success 'the refusals say why' '
 	expect_error 1 "entry '"'"'null'"'"' is a character device" slugc compile h-device/evil.tgz -o x.tgz
 '
 
-test_expect_success 'a gzip bomb stops at the size cap' '
+test_expect_success 'a gzip bomb stops at the size cap, also one in .git (skipped, still counted)' '
 	mkdir bomb && echo "web: x" >bomb/Procfile && head -c 30000000 /dev/zero >bomb/zeros &&
 	tar czf bomb.tgz -C bomb . && test "$(size_of bomb.tgz)" -lt 100000 &&
 	expect_error 1 "the source expands to more than 24.0 MB" slugc compile bomb.tgz --max-size 3 -o x.tgz &&
+	tmpdir_clean &&
+	mkdir -p gitbomb/.git && echo "web: x" >gitbomb/Procfile &&
+	head -c 30000000 /dev/zero >gitbomb/.git/zeros && tar czf gitbomb.tgz -C gitbomb . &&
+	expect_error 1 "the source expands to more than 24.0 MB (at entry '"'"'.git/zeros'"'"')" \
+		slugc compile gitbomb.tgz --max-size 3 -o x.tgz &&
 	tmpdir_clean
 '
 

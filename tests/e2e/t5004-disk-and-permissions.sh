@@ -14,8 +14,7 @@ fi
 
 serve_node_mirror || exit 99
 
-# Every mount under $TRASH goes before $TRASH is removed (tests run in subshells, so
-# they cannot register their own cleanups).
+# Every mount under $TRASH goes before $TRASH is removed, whichever test made it.
 test_cleanup 'awk -v t="$TRASH/" "index(\$2, t) == 1 { print \$2 }" /proc/self/mounts | sort -r | xargs -r -n1 umount -l'
 
 # small_disk DIR SIZE: a tmpfs of SIZE at DIR.
@@ -38,7 +37,7 @@ test_with_mounts() {
 	if [ -n "$MOUNTS" ]; then
 		test_expect_success "$@"
 	else
-		echo "skipped: needs root for a private tmpfs: $1"
+		test_skip "$1" "needs root for a private tmpfs"
 	fi
 }
 
@@ -129,13 +128,11 @@ test_with_mounts 'a read-only cache directory: one line naming it and what to do
 	test -z "$(ls -A rocache)" && test ! -e ro.tgz && tmpdir_clean
 '
 
-test_expect_success 'an unwritable cache directory (non-root only)' '
-	if [ "$(id -u)" != 0 ]; then
-		mkdir permcache && chmod 555 permcache &&
-		expect_error 1 "cache directory '"'"'$TRASH/permcache'"'"' is not writable (choose another with --cache-dir or SLUGC_CACHE_DIR): Permission denied" \
-			slugc compile "$EXAMPLES/node-hello" --mirror "$M" --cache-dir "$TRASH/permcache" -o perm.tgz &&
-		test ! -e perm.tgz && tmpdir_clean
-	fi
+test_unprivileged 'an unwritable cache directory' '
+	mkdir permcache && chmod 555 permcache &&
+	expect_error 1 "cache directory '"'"'$TRASH/permcache'"'"' is not writable (choose another with --cache-dir or SLUGC_CACHE_DIR): Permission denied" \
+		slugc compile "$EXAMPLES/node-hello" --mirror "$M" --cache-dir "$TRASH/permcache" -o perm.tgz &&
+	test ! -e perm.tgz && tmpdir_clean
 '
 
 test_expect_success 'a cache path under a regular file: one line naming it and what to do' '
@@ -154,13 +151,11 @@ test_with_mounts 'a read-only TMPDIR: one line naming it' '
 	test -z "$(ls -A rout)"
 '
 
-test_expect_success 'an unwritable TMPDIR (non-root only)' '
-	if [ "$(id -u)" != 0 ]; then
-		mkdir permtmp && chmod 555 permtmp && mkdir pout &&
-		TMPDIR=$TRASH/permtmp expect_error 1 "cannot create a temporary directory in '"'"'$TRASH/permtmp'"'"' (set TMPDIR): Permission denied" \
-			slugc compile "$STATIC" -o pout/s.tgz &&
-		test -z "$(ls -A pout)"
-	fi
+test_unprivileged 'an unwritable TMPDIR' '
+	mkdir permtmp && chmod 555 permtmp && mkdir pout &&
+	TMPDIR=$TRASH/permtmp expect_error 1 "cannot create a temporary directory in '"'"'$TRASH/permtmp'"'"' (set TMPDIR): Permission denied" \
+		slugc compile "$STATIC" -o pout/s.tgz &&
+	test -z "$(ls -A pout)"
 '
 
 test_done

@@ -9,12 +9,10 @@
 . "$TEST_LIB_DIR/lib/git-fixtures.sh"
 
 if [ "$(id -u)" != 0 ]; then
-	echo "skipped: needs root for a read-only mount namespace"
-	test_done
+	skip_all "needs root for a read-only mount namespace"
 fi
 if ! unshare -m --propagation private true 2>/dev/null; then
-	echo "skipped: unshare -m is not permitted here (no CAP_SYS_ADMIN)"
-	test_done
+	skip_all "unshare -m is not permitted here (no CAP_SYS_ADMIN)"
 fi
 
 serve_node_mirror || exit 99

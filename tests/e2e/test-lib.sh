@@ -32,17 +32,21 @@ export LC_ALL=C.UTF-8
 
 test_count=0
 test_failures=0
-_cleanups=()
+test_skipped=0
 
+# test_cleanup CMD: run CMD (one line) at exit, last registered first. Kept in a file, so a
+# service a test body starts (a subshell) is stopped too.
 test_cleanup() {
-	_cleanups+=("$1")
+	printf '%s\n' "$1" >>"$TRASH/.cleanups"
 }
 
 _run_cleanups() {
-	local i
-	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
-		eval "${_cleanups[i]}" >/dev/null 2>&1 || true
-	done
+	local c
+	if [ -f "$TRASH/.cleanups" ]; then
+		while IFS= read -r c; do
+			eval "$c" >/dev/null 2>&1 || true
+		done < <(tac "$TRASH/.cleanups")
+	fi
 	chattr -R -i "$TRASH" 2>/dev/null
 	chmod -R u+rwX "$TRASH" 2>/dev/null
 	rm -rf "$TRASH"
@@ -68,11 +72,36 @@ test_expect_success() {
 	fi
 }
 
+# test_skip DESC REASON: a test this machine cannot run, reported as skipped.
+test_skip() {
+	test_count=$((test_count + 1))
+	test_skipped=$((test_skipped + 1))
+	echo "ok $test_count - $1 # skip $2"
+}
+
+# test_unprivileged DESC BODY: a test of permission bits, which root ignores.
+test_unprivileged() {
+	if [ "$(id -u)" = 0 ]; then
+		test_skip "$1" "root ignores permission bits"
+	else
+		test_expect_success "$1" "$2"
+	fi
+}
+
+# skip_all REASON: this machine can run none of the file's tests (ctest: skipped).
+skip_all() {
+	echo "1..0 # skip $1"
+	exit 77
+}
+
 test_done() {
 	echo "1..$test_count"
 	if [ "$test_failures" -gt 0 ]; then
 		echo "# failed $test_failures of $test_count in $TEST_NAME"
 		exit 1
+	fi
+	if [ "$test_skipped" -gt 0 ] && [ "$test_skipped" = "$test_count" ]; then
+		exit 77
 	fi
 	exit 0
 }
