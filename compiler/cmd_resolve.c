@@ -47,16 +47,11 @@ static void print(const char *lang, const char *requirement, const struct resolv
 	size_t i;
 
 	if (out_json_mode()) {
-		struct json *doc = json_new_object(), *notes = json_new_array();
+		struct json *doc = resolved_json(r), *notes = json_new_array();
 		char *text;
 
-		json_add_str(doc, "name", lang);
 		json_add_str(doc, "requirement", requirement);
-		json_add_str(doc, "version", r->version);
-		json_add_str(doc, "url", r->shown_url);
 		json_add_str(doc, "filename", r->filename);
-		json_add_str(doc, "sha256", r->sha256);
-		json_add_str(doc, "verified_by", r->verified_by);
 		for (i = 0; i < r->notes.nr; i++)
 			json_append(notes, json_new_string(r->notes.v[i]));
 		json_add(doc, "notes", notes);

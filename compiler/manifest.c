@@ -51,20 +51,9 @@ struct json *manifest_from_build(const struct build *b)
 	{
 		struct json *rts = json_new_array();
 
-		for (i = 0; b->runtimes && i < b->detections.nr; i++) {
-			const struct resolved *r = &b->runtimes[i];
-			struct json *o;
-
-			if (!r->runtime)
-				continue;
-			o = json_new_object();
-			json_add_str(o, "name", r->runtime->name);
-			json_add_str(o, "version", r->version);
-			json_add_str(o, "url", r->shown_url);
-			json_add_str(o, "sha256", r->sha256);
-			json_add_str(o, "verified_by", r->verified_by);
-			json_append(rts, o);
-		}
+		for (i = 0; b->runtimes && i < b->detections.nr; i++)
+			if (b->runtimes[i].runtime)
+				json_append(rts, resolved_json(&b->runtimes[i]));
 		json_add(slugc, "runtimes", rts);
 	}
 	for (i = 0; i < b->buildpacks.nr; i++)

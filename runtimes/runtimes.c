@@ -28,6 +28,7 @@
 #include "fsutil.h"
 #include "extract.h"
 #include "http.h"
+#include "json.h"
 #include "output.h"
 #include "path.h"
 #include "regex.h"
@@ -218,6 +219,18 @@ int runtime_resolve(const char *lang, const char *requirement, const struct runt
 		out->verified_by = shown;
 	}
 	return 0;
+}
+
+struct json *resolved_json(const struct resolved *r)
+{
+	struct json *o = json_new_object();
+
+	json_add_str(o, "name", r->runtime->name);
+	json_add_str(o, "version", r->version);
+	json_add_str(o, "url", r->shown_url);
+	json_add_str(o, "sha256", r->sha256);
+	json_add_str(o, "verified_by", r->verified_by);
+	return o;
 }
 
 void resolved_release(struct resolved *r)

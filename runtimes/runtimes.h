@@ -17,6 +17,7 @@ struct buf;
 struct defaults;
 struct detection;
 struct error;
+struct json;
 
 /* One artifact a requirement resolved to. */
 struct resolved {
@@ -81,6 +82,8 @@ const struct runtime *runtime_find(const char *name);
 int runtime_resolve(const char *lang, const char *requirement, const struct runtime_options *o,
 		    struct resolved *out, struct error *err);
 void resolved_release(struct resolved *r);
+/* Its record (name, version, url without credentials, sha256, verified_by), as in the manifest. */
+struct json *resolved_json(const struct resolved *r);
 
 /*
  * The verified archive in the cache: from the cache when it is there,

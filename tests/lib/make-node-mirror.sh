@@ -56,7 +56,7 @@ args=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--only-local) only_local=1 ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) mirror_help ;;
 	--) shift; args+=("$@"); break ;;
 	-*) mirror_die "unknown option $1 (usage: $0 [--only-local] DEST [VERSION])" ;;
 	*) args+=("$1") ;;

@@ -40,7 +40,7 @@ here=$(cd "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 . "$here/mirror-lib.sh"
 
 case ${1:-} in
--h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+-h | --help) mirror_help ;;
 esac
 [ $# -eq 1 ] || mirror_die "usage: $0 DEST"
 dest=$1

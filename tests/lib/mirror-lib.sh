@@ -13,6 +13,8 @@
 #                             (dangling ones are dropped), so DST is self-contained
 #   mirror_gzip_cmd [LEVEL]   the compressor used (pigz -n if present, else gzip -n)
 #   mirror_human FILE|DIR     size as "123M"
+#   mirror_help               print the running script's header comment (its
+#                             --help) and exit
 #
 # Reproducibility: every archive is written with GNU tar --sort=name,
 # --owner=0 --group=0 --numeric-owner, --mtime=@$MIRROR_MTIME, --format=gnu,
@@ -22,6 +24,11 @@
 # SLUGC_MIRROR_GZIP=gzip forces gzip even when pigz is installed.
 
 MIRROR_MTIME=${MIRROR_MTIME:-${SOURCE_DATE_EPOCH:-1704067200}}
+
+mirror_help() {
+	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+	exit 0
+}
 
 mirror_die() {
 	echo "${0##*/}: $*" >&2
