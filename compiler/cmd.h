@@ -28,6 +28,7 @@ int cmd_publish(int argc, char **argv, struct error *err);
 int cmd_deploy(int argc, char **argv, struct error *err);
 int cmd_promote(int argc, char **argv, struct error *err);
 int cmd_releases(int argc, char **argv, struct error *err);
+int cmd_image(int argc, char **argv, struct error *err);
 
 /* Shared option helpers (cmd_options.c). */
 

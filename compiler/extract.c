@@ -409,3 +409,49 @@ out:
 	free(root);
 	return ret;
 }
+
+int extract_gunzip_digest(const char *path, unsigned char digest[32], uint64_t *size,
+			  struct error *err)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	struct sha256 sha = SHA256_INIT;
+	unsigned char *chunk = xmalloc(READ_CHUNK);
+	uint64_t total = 0;
+	int ret = -1;
+
+	if (!a)
+		abort();
+	archive_read_support_filter_gzip(a);
+	archive_read_support_format_raw(a);
+	sha256_init(&sha);
+	if (archive_read_open_filename(a, path, READ_CHUNK) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
+		error_set(err, "cannot read '%s' as gzip: %s", path,
+			  archive_error_string(a) ? archive_error_string(a) : "unknown error");
+		goto out;
+	}
+	for (;;) {
+		la_ssize_t n = archive_read_data(a, chunk, READ_CHUNK);
+
+		if (n < 0) {
+			error_set(err, "cannot decompress '%s': %s", path,
+				  archive_error_string(a) ? archive_error_string(a) : "unknown error");
+			goto out;
+		}
+		if (!n)
+			break;
+		if (sig_check(err) < 0)
+			goto out;
+		sha256_update(&sha, chunk, (size_t)n);
+		total += (uint64_t)n;
+	}
+	sha256_final(&sha, digest);
+	*size = total;
+	ret = 0;
+out:
+	sha256_release(&sha);
+	archive_read_free(a);
+	free(chunk);
+	return ret;
+}

@@ -78,4 +78,11 @@ char *extract_top_dir(const char *dir, struct error *err);
 int extract_archive(const char *archive, const char *dest, int strip_top, uint64_t max_bytes,
 		    struct error *err);
 
+/*
+ * The SHA-256 and length of a gzip file's decompressed bytes (all of its
+ * members): an image layer's diff_id.
+ */
+int extract_gunzip_digest(const char *path, unsigned char digest[32], uint64_t *size,
+			  struct error *err);
+
 #endif

@@ -103,6 +103,9 @@ struct transfer {
 	/* uploads */
 	int upload_fd;
 	const char *upload_path;
+	uint64_t upload_offset;     /* where the part sent starts in the file */
+	uint64_t upload_left;       /* bytes of it still to send in this attempt */
+	uint64_t upload_len;
 
 	int progress_shown;
 };
@@ -375,9 +378,15 @@ static size_t on_read(char *dst, size_t size, size_t n, void *ctx)
 
 	if (sig_pending())
 		return CURL_READFUNC_ABORT;
+	if (size * n > t->upload_left)
+		n = (size_t)t->upload_left, size = 1;
+	if (!n)
+		return 0;
 	do
 		r = read(t->upload_fd, dst, size * n);
 	while (r < 0 && errno == EINTR);
+	if (r > 0)
+		t->upload_left -= (uint64_t)r;
 	if (r < 0) {
 		error_errno(&t->local, "cannot read '%s'", t->upload_path);
 		t->local_failed = 1;
@@ -391,7 +400,12 @@ static int on_seek(void *ctx, curl_off_t offset, int origin)
 {
 	struct transfer *t = ctx;
 
-	return lseek(t->upload_fd, (off_t)offset, origin) < 0 ? CURL_SEEKFUNC_FAIL : CURL_SEEKFUNC_OK;
+	if (origin != SEEK_SET || offset < 0 || (uint64_t)offset > t->upload_len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	if (lseek(t->upload_fd, (off_t)(t->upload_offset + (uint64_t)offset), SEEK_SET) < 0)
+		return CURL_SEEKFUNC_FAIL;
+	t->upload_left = t->upload_len - (uint64_t)offset;
+	return CURL_SEEKFUNC_OK;
 }
 
 static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
@@ -526,6 +540,9 @@ static int begin_attempt(struct transfer *t, struct error *err)
 		SETOPT(t, CURLOPT_RANGE, t->from ? range : NULL);
 		curl_slist_free_all(t->attempt_headers);
 		t->attempt_headers = NULL;
+		for (size_t i = 0; t->o->headers && i < t->o->headers->nr; i++)
+			if (add_header(&t->attempt_headers, t->o->headers->v[i], err) < 0)
+				return -1;
 		if (t->from && t->etag) {
 			char *h = xstrfmt("If-Range: %s", t->etag);
 			int r = add_header(&t->attempt_headers, h, err);
@@ -538,8 +555,11 @@ static int begin_attempt(struct transfer *t, struct error *err)
 	} else {
 		buf_setlen(t->body, t->base);
 	}
-	if (t->upload_fd >= 0 && lseek(t->upload_fd, 0, SEEK_SET) < 0)
-		return error_errno(err, "cannot rewind '%s'", t->upload_path);
+	if (t->upload_fd >= 0) {
+		if (lseek(t->upload_fd, (off_t)t->upload_offset, SEEK_SET) < 0)
+			return error_errno(err, "cannot rewind '%s'", t->upload_path);
+		t->upload_left = t->upload_len;
+	}
 	return transfer_check_setup(t, err);
 }
 
@@ -1004,8 +1024,18 @@ int http_request(const struct http_request *rq, struct http_response *rs,
 				   rq->upload_path);
 			goto out;
 		}
+		if (rq->upload_offset > (uint64_t)st.st_size ||
+		    rq->upload_len > (uint64_t)st.st_size - rq->upload_offset) {
+			error_setk(err, ERROR_INTERNAL, "cannot upload bytes %llu+%llu of '%s': it is "
+				   "shorter", (unsigned long long)rq->upload_offset,
+				   (unsigned long long)rq->upload_len, rq->upload_path);
+			goto out;
+		}
+		t.upload_offset = rq->upload_offset;
+		t.upload_len = rq->upload_len ? rq->upload_len
+					      : (uint64_t)st.st_size - rq->upload_offset;
 		SETOPT(&t, CURLOPT_UPLOAD, 1L);
-		SETOPT(&t, CURLOPT_INFILESIZE_LARGE, (curl_off_t)st.st_size);
+		SETOPT(&t, CURLOPT_INFILESIZE_LARGE, (curl_off_t)t.upload_len);
 		SETOPT(&t, CURLOPT_READFUNCTION, on_read);
 		SETOPT(&t, CURLOPT_READDATA, &t);
 		SETOPT(&t, CURLOPT_SEEKFUNCTION, on_seek);

@@ -36,8 +36,9 @@ struct http_options {
 	int allow_file;        /* permit file:// URLs (a file:// mirror); never for redirects */
 	int progress;          /* draw a progress bar (out_progress(): TTY only) */
 	const char *label;     /* what the bar shows; NULL: the URL */
+	const struct strvec *headers; /* http_download(): "Name: value" lines sent too */
 };
-#define HTTP_OPTIONS_INIT { 10, 1024, 30, 4, 500, 0, 0, NULL }
+#define HTTP_OPTIONS_INIT { 10, 1024, 30, 4, 500, 0, 0, NULL, NULL }
 
 /*
  * Download `url` into the file `path`. If `path` already holds N bytes (an
@@ -86,10 +87,12 @@ struct http_request {
 	const char *body;
 	size_t body_len;
 	const char *upload_path;       /* send this file as the body instead of `body` */
+	uint64_t upload_offset;        /* ... from this byte of it */
+	uint64_t upload_len;           /* ... this many bytes (0: to its end) */
 	size_t max_response;           /* cap on the response body; 0: HTTP_DEFAULT_MAX_RESPONSE */
 	int idempotent;                /* retry 5xx/429/408 answers and dropped connections */
 };
-#define HTTP_REQUEST_INIT { "GET", NULL, NULL, NULL, 0, NULL, 0, 0 }
+#define HTTP_REQUEST_INIT { "GET", NULL, NULL, NULL, 0, NULL, 0, 0, 0, 0 }
 
 /* The final response (after redirects). Owned; release with http_response_release(). */
 struct http_response {

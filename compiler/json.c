@@ -243,3 +243,18 @@ size_t json_size(const struct json *j)
 {
 	return j ? (size_t)cJSON_GetArraySize(C(j)) : 0;
 }
+
+void json_set(struct json *obj, const char *key, struct json *child)
+{
+	if (cJSON_GetObjectItemCaseSensitive(C(obj), key)) {
+		if (!cJSON_ReplaceItemInObjectCaseSensitive(C(obj), key, C(child)))
+			abort();
+		return;
+	}
+	json_add(obj, key, child);
+}
+
+void json_remove(struct json *obj, const char *key)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(C(obj), key);
+}

@@ -33,6 +33,10 @@ void json_add_str(struct json *obj, const char *key, const char *val); /* NULL â
 void json_add_int(struct json *obj, const char *key, int64_t v);
 void json_add_bool(struct json *obj, const char *key, int v);
 void json_append(struct json *arr, struct json *child);
+/* Replace obj's member `key` (keeping its place), or add it (taking ownership). */
+void json_set(struct json *obj, const char *key, struct json *child);
+/* Delete obj's member `key`, if any. */
+void json_remove(struct json *obj, const char *key);
 /* A deep copy. */
 struct json *json_dup(const struct json *j);
 

@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{ "deploy", cmd_deploy, "compile and publish in one step (for CI)" },
 	{ "promote", cmd_promote, "release one app's newest slug on another app" },
 	{ "releases", cmd_releases, "list an app's releases" },
+	{ "image", cmd_image, "make an OCI image of a slug; write a layout or push it to a registry" },
 };
 
 static void print_help(void)

@@ -385,3 +385,56 @@ out:
 	buf_release(&size);
 	return ret;
 }
+
+static la_ssize_t memory_write_cb(struct archive *a, void *ctx, const void *data, size_t n)
+{
+	(void)a;
+	buf_add(ctx, data, n);
+	return (la_ssize_t)n;
+}
+
+int pack_memory_tar(const struct pack_file *files, size_t n, int64_t mtime, struct buf *out,
+		    struct error *err)
+{
+	struct archive *a = archive_write_new();
+	size_t i;
+	int ret = -1;
+
+	if (!a)
+		abort();
+	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+	    archive_write_open(a, out, NULL, memory_write_cb, NULL) != ARCHIVE_OK)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		struct archive_entry *e = archive_entry_new();
+		size_t len = files[i].data ? strlen(files[i].data) : 0;
+		int r;
+
+		if (!e)
+			abort();
+		archive_entry_set_pathname(e, files[i].path);
+		archive_entry_set_filetype(e, files[i].data ? AE_IFREG : AE_IFDIR);
+		archive_entry_set_perm(e, files[i].mode);
+		archive_entry_set_size(e, (la_int64_t)len);
+		archive_entry_set_mtime(e, mtime, 0);
+		archive_entry_set_uid(e, 0);
+		archive_entry_set_gid(e, 0);
+		r = archive_write_header(a, e);
+		archive_entry_free(e);
+		if (r != ARCHIVE_OK)
+			goto fail;
+		if (len && archive_write_data(a, files[i].data, len) != (la_ssize_t)len)
+			goto fail;
+	}
+	if (archive_write_close(a) != ARCHIVE_OK)
+		goto fail;
+	ret = 0;
+	goto out;
+fail:
+	error_setk(err, ERROR_INTERNAL, "cannot write an archive in memory: %s",
+		   archive_error_string(a) ? archive_error_string(a) : "unknown error");
+out:
+	archive_write_free(a);
+	return ret;
+}

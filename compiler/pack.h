@@ -1,6 +1,7 @@
 #ifndef SLUGC_PACK_H
 #define SLUGC_PACK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct error;
@@ -54,5 +55,21 @@ int pack_tree(const char *root, int fd, const char *shown, const struct pack_opt
  * contents, as "node_modules (412.0 MB), public (12.1 MB)"; at most n.
  */
 int pack_largest_dirs(const char *root, unsigned n, char **out, struct error *err);
+
+/* A small file or directory for pack_memory_tar(). */
+struct pack_file {
+	const char *path;  /* "slugc/entrypoint"; a directory ends in '/' */
+	const char *data;  /* NUL-terminated contents; NULL for a directory */
+	unsigned mode;     /* permission bits */
+};
+
+struct buf;
+/*
+ * An uncompressed tar of `files`, in the order given, with the packer's
+ * normalisation (uid/gid 0, every mtime `mtime`, pax-restricted framing),
+ * appended to `out`: a small image layer.
+ */
+int pack_memory_tar(const struct pack_file *files, size_t n, int64_t mtime, struct buf *out,
+		    struct error *err);
 
 #endif
