@@ -69,14 +69,16 @@ make_app() {
 
 # run_web BUNDLE PORT: start the image's own entrypoint from umoci's runtime config.
 run_web() {
-	python3 - "$1/config.json" >"$1/argv" <<-'EOF'
+	python3 - "$1/config.json" "$2" >"$1/argv" <<-'EOF'
 	import json, sys
 	c = json.load(open(sys.argv[1]))["process"]
-	print("\0".join(["/bin/env", "-i"] + c["env"] + c["args"]), end="")
+	env = c["env"] + ["PORT=" + sys.argv[2]]
+	print("\0".join(["/bin/env", "-i"] + env + c["args"]), end="")
 	EOF
-	(cd "$1" && xargs -0 -a argv env PORT="$2" unshare -r chroot rootfs) >"$1/web.log" 2>&1 &
-	test_cleanup "kill $! 2>/dev/null; pkill -P $! 2>/dev/null"
+	# Its own process group, so that stopping it stops httpd in the chroot too.
+	(cd "$1" && exec setsid xargs -0 -a argv unshare -r chroot rootfs) >"$1/web.log" 2>&1 &
 	WEB_PID=$!
+	test_cleanup "kill -- -$WEB_PID"
 }
 
 make_base
@@ -126,7 +128,7 @@ test_expect_success 'skopeo copies it; umoci unpacks it; its entrypoint runs the
 	wait_for_http http://127.0.0.1:$port/ &&
 	curl -fsS http://127.0.0.1:$port/ >answer &&
 	grep -qx "hello from-profile-d web.1" answer &&
-	kill $WEB_PID
+	kill -- -$WEB_PID
 '
 
 test_expect_success 'the entrypoint runs other process types and plain commands' '
