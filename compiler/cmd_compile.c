@@ -6,8 +6,10 @@
 #include "build.h"
 #include "cmd.h"
 #include "error.h"
+#include "image.h"
 #include "json.h"
 #include "manifest.h"
+#include "xalloc.h"
 #include "output.h"
 
 static const char usage[] =
@@ -19,6 +21,13 @@ static const char usage[] =
 	"The source is never modified.\n"
 	"\n"
 	"%s"
+	"\n"
+	"Then, optionally, an OCI image of the slug (as slugc image; docs/images.md):\n"
+	"      --image REF       push the image to a registry as HOST/NAME:TAG\n"
+	"      --image-output DIR  write the image as an OCI layout directory\n"
+	"      --image-base REF  its base: a registry reference, oci:DIR[:TAG] or scratch\n"
+	"                        (default: heroku/heroku:NN for stack heroku-NN)\n"
+	"      --image-tag TAG   also tag the image TAG (repeatable)\n"
 	"  -h, --help            show this help\n"
 	"\n"
 	"Environment: SOURCE_DATE_EPOCH (mtime of every entry; default: the commit's\n"
@@ -192,7 +201,31 @@ int compile_args_finish(struct compile_args *a, const char *cmd, struct error *e
 	return 0;
 }
 
-static void print_result(const struct build *b)
+enum { OPT_IMAGE = 512, OPT_IMAGE_OUTPUT, OPT_IMAGE_BASE, OPT_IMAGE_TAG };
+
+/* compile's own options: the shared ones plus the image step's. */
+static const struct option image_longopts[] = {
+	{ "image", required_argument, NULL, OPT_IMAGE },
+	{ "image-output", required_argument, NULL, OPT_IMAGE_OUTPUT },
+	{ "image-base", required_argument, NULL, OPT_IMAGE_BASE },
+	{ "image-tag", required_argument, NULL, OPT_IMAGE_TAG },
+};
+
+static struct option *compile_options(void)
+{
+	size_t n = 0, i;
+	struct option *all;
+
+	while (compile_longopts[n].name)
+		n++;
+	all = xcalloc(n + ARRAY_SIZE(image_longopts) + 1, sizeof(*all));
+	memcpy(all, compile_longopts, n * sizeof(*all));
+	for (i = 0; i < ARRAY_SIZE(image_longopts); i++)
+		all[n + i] = image_longopts[i];
+	return all;
+}
+
+static void print_result(const struct build *b, const struct image_result *img)
 {
 	char checksum[8 + SHA256_HEX_LEN];
 	struct buf size = BUF_INIT;
@@ -205,6 +238,14 @@ static void print_result(const struct build *b)
 		json_add_str(doc, "slug", b->opt.output);
 		json_add_str(doc, "manifest_path", b->manifest_path);
 		json_add(doc, "manifest", manifest_from_build(b));
+		if (img) {
+			struct json *i = json_new_object();
+
+			json_add_str(i, "digest", img->digest);
+			json_add_str(i, "config", img->config);
+			json_add_int(i, "layers", img->layers);
+			json_add(doc, "image", i);
+		}
 		text = json_print(doc, 0);
 		out_json(text);
 		free(text);
@@ -215,6 +256,8 @@ static void print_result(const struct build *b)
 	out_step("Slug written to %s (%s)", b->opt.output, size.ptr);
 	out_info("checksum %s", checksum);
 	out_info("manifest %s", b->manifest_path);
+	if (img)
+		out_step("Image %s (%u layers)", img->digest, img->layers);
 	buf_release(&size);
 }
 
@@ -222,15 +265,26 @@ int cmd_compile(int argc, char **argv, struct error *err)
 {
 	struct compile_args a;
 	struct build b;
+	struct image_options io;
+	struct image_result ir;
+	struct strvec tags = STRVEC_INIT;
+	struct option *opts = compile_options();
 	int c, r, ret = -1;
 
 	compile_args_init(&a);
+	memset(&io, 0, sizeof(io));
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":" COMPILE_SHORTOPTS "h", compile_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" COMPILE_SHORTOPTS "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			out_text(usage, compile_options_help);
 			ret = 0;
 			goto out;
+		}
+		switch (c) {
+		case OPT_IMAGE: io.push = optarg; continue;
+		case OPT_IMAGE_OUTPUT: io.output = optarg; continue;
+		case OPT_IMAGE_BASE: io.base = optarg; continue;
+		case OPT_IMAGE_TAG: strvec_push(&tags, optarg); continue;
 		}
 		r = compile_args_option(&a, c, "compile", err);
 		if (r < 0)
@@ -246,12 +300,27 @@ int cmd_compile(int argc, char **argv, struct error *err)
 	if (compile_args_finish(&a, "compile", err) < 0)
 		goto out;
 
+	if ((io.base || tags.nr) && !io.push && !io.output) {
+		cmd_usage(err, "compile", "--image-base and --image-tag need --image or --image-output");
+		goto out;
+	}
+
 	build_init(&b, &a.opt);
 	ret = build_run(&b, err);
+	if (!ret && (io.push || io.output)) {
+		io.slug = b.opt.output;
+		io.manifest = b.manifest_path;
+		io.tags = &tags;
+		io.cache_dir = a.opt.cache_dir;
+		io.threads = a.opt.jobs;
+		ret = image_build(&io, &ir, err);
+	}
 	if (!ret)
-		print_result(&b);
+		print_result(&b, io.push || io.output ? &ir : NULL);
 	build_release(&b);
 out:
 	compile_args_release(&a);
+	strvec_clear(&tags);
+	free(opts);
 	return ret;
 }

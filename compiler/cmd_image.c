@@ -11,7 +11,7 @@
 #include "strvec.h"
 
 static const char usage[] =
-	"usage: slugc image SLUG.tgz --base REF (--output DIR | --push REF) [options]\n"
+	"usage: slugc image SLUG.tgz [--base REF] (--output DIR | --push REF) [options]\n"
 	"\n"
 	"Make a reproducible OCI image of a slug: the base image's layers, the slug\n"
 	"itself as the layer holding /app, and /slugc/entrypoint, which starts a\n"
@@ -20,7 +20,8 @@ static const char usage[] =
 	"\n"
 	"      --base REF        the base image: a registry reference (HOST/NAME:TAG or\n"
 	"                        NAME@sha256:...), oci:DIR[:TAG] (an OCI layout), or\n"
-	"                        scratch (no layers, no shell: static binaries)\n"
+	"                        scratch (no layers, no shell: static binaries);\n"
+	"                        default: heroku/heroku:NN for the slug's stack heroku-NN\n"
 	"      --output DIR      write an OCI image layout directory\n"
 	"      --push REF        push to a registry as HOST/NAME:TAG\n"
 	"      --tag TAG         also tag the image TAG (repeatable)\n"
@@ -111,10 +112,6 @@ int cmd_image(int argc, char **argv, struct error *err)
 	if (cmd_one_operand(argc, argv, "image", "SLUG.tgz", err) < 0)
 		goto out;
 	o.slug = argv[optind];
-	if (!o.base) {
-		cmd_usage(err, "image", "--base is required (a registry reference, oci:DIR or scratch)");
-		goto out;
-	}
 	if (!o.output && !o.push) {
 		cmd_usage(err, "image", "give --output DIR or --push REF (or both)");
 		goto out;

@@ -50,6 +50,8 @@ struct image {
 	size_t nbase;                 /* the first nbase layers are the base's */
 	struct json *config;          /* the new config */
 	char *tmp;                    /* private temporary directory */
+	const char *base;             /* o->base, or the stack's run image */
+	char *base_owned;
 	struct image_ref base_ref;    /* when the base is in a registry */
 	int base_is_registry;
 	char *cache;
@@ -347,8 +349,8 @@ static int load_base(struct image *im, struct source *s, struct error *err)
 
 	if (s->repo)
 		ref = xstrdup(im->base_ref.digest ? im->base_ref.digest : im->base_ref.tag);
-	else if (strchr(im->o->base + 4, ':')) /* oci:DIR:TAG */
-		ref = xstrdup(strchr(im->o->base + 4, ':') + 1);
+	else if (strchr(im->base + 4, ':')) /* oci:DIR:TAG */
+		ref = xstrdup(strchr(im->base + 4, ':') + 1);
 	else
 		ref = xstrdup("");
 	for (depth = 0;; depth++) {
@@ -448,7 +450,7 @@ static void scratch_config(struct image *im)
 
 static int open_base(struct image *im, struct source *s, struct error *err)
 {
-	const char *b = im->o->base;
+	const char *b = im->base;
 
 	memset(s, 0, sizeof(*s));
 	s->im = im;
@@ -677,7 +679,7 @@ static int make_config(struct image *im, const struct manifest *m,
 		       const char *ep_diff, struct error *err)
 {
 	struct json *c = im->config, *cc, *labels, *rootfs, *diffs, *hist, *h, *ep = NULL;
-	int scratch = !strcmp(im->o->base, "scratch");
+	int scratch = !strcmp(im->base, "scratch");
 	char when[32], checksum[80];
 
 	format_time(slug->mtime, when);
@@ -740,7 +742,7 @@ static int make_config(struct image *im, const struct manifest *m,
 	diffs = array_member(rootfs, "diff_ids");
 	if (json_size(diffs) != im->nbase) {
 		return error_set(err, "'%s': the config lists %zu layers but the manifest %zu",
-				 im->o->base, json_size(diffs), im->nbase);
+				 im->base, json_size(diffs), im->nbase);
 	}
 	json_append(diffs, json_new_string(app_diff));
 	if (!scratch)
@@ -1010,7 +1012,7 @@ int image_build(const struct image_options *o, struct image_result *res, struct 
 	char app_diff[72], ep_diff[72], config_digest[72], hex[SHA256_HEX_LEN + 1];
 	unsigned char d[32];
 	uint64_t raw;
-	int src_open = 0, ret = -1, scratch = !strcmp(o->base, "scratch");
+	int src_open = 0, ret = -1, scratch;
 	size_t i;
 
 	memset(res, 0, sizeof(*res));
@@ -1048,6 +1050,12 @@ int image_build(const struct image_options *o, struct image_result *res, struct 
 			  o->slug, slug.sha256);
 		goto out;
 	}
+	/* heroku-24 → heroku/heroku:24, the run image of the slug's stack. */
+	if (!o->base)
+		im.base_owned = xstrfmt("heroku/heroku:%s", m.stack && !strncmp(m.stack, "heroku-", 7) &&
+					m.stack[7] ? m.stack + 7 : "24");
+	im.base = o->base ? o->base : im.base_owned;
+	scratch = !strcmp(im.base, "scratch");
 	if (!slug.normalized) {
 		out_warn("'%s' is not normalised (%s): the image will not be reproducible",
 			 o->slug, slug.why_not);
@@ -1126,6 +1134,7 @@ out:
 		free(im.tmp);
 	}
 	image_ref_release(&im.base_ref);
+	free(im.base_owned);
 	free(im.cache);
 	manifest_release(&m);
 	buf_release(&tar);

@@ -30,7 +30,8 @@ struct error;
 struct image_options {
 	const char *slug;
 	const char *manifest;     /* NULL: beside the slug */
-	const char *base;         /* "scratch", "oci:DIR[:TAG]" or a registry reference */
+	const char *base;         /* "scratch", "oci:DIR[:TAG]" or a registry reference;
+				     NULL: heroku/heroku:NN for the manifest's stack heroku-NN */
 	const char *output;       /* an OCI layout directory, or NULL */
 	const char *format;       /* "oci" (default) */
 	const char *push;         /* a registry reference, or NULL */

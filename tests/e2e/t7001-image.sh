@@ -148,6 +148,13 @@ test_expect_success 'two builds give the same image digest (fresh caches, an OCI
 	grep -q "$(cat digest)" out2.json
 '
 
+test_expect_success 'compile --image builds and pushes the same image in one step' '
+	slugc compile app -o slug3.tgz --image $OPEN/app:compiled --image-base $OPEN/base:1 --json >compiled.json &&
+	python3 -c "import json; print(json.load(open(\"compiled.json\"))[\"image\"][\"digest\"])" >digest3 &&
+	cmp digest digest3 &&
+	$SK inspect --tls-verify=false docker://$OPEN/app:compiled | grep -q "$(cat digest)"
+'
+
 test_expect_success 'pushing again uploads no blob: the registry sees only HEADs' '
 	lines=$(wc -l <"$OPEN_LOG") &&
 	slugc image slug.tgz --base $OPEN/base:1 --push $OPEN/app:v1 --json >again.json &&
@@ -224,8 +231,9 @@ test_expect_success 'scratch: a plain web command becomes the entrypoint; one ne
 
 test_expect_success 'usage errors' '
 	test_expect_code() { want=$1; shift; "$@"; test $? = $want; }
-	test_expect_code 2 slugc image slug.tgz --output x 2>err && grep -q -- "--base" err &&
-	test_expect_code 2 slugc image slug.tgz --base scratch 2>err &&
+	test_expect_code 2 slugc image slug.tgz --base scratch 2>err && grep -q -- "--output" err &&
+	test_expect_code 2 slugc image slug.tgz --base scratch --output x --format tar 2>err &&
+	test_expect_code 2 slugc compile app --image-tag x 2>err &&
 	test_expect_code 2 slugc image slug.tgz --base "Bad Ref" --output x 2>err
 '
 
