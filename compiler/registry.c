@@ -388,7 +388,7 @@ static int fetch_token(struct registry *r, const char *params, struct error *err
 	struct http_request rq = HTTP_REQUEST_INIT;
 	struct http_response rs = HTTP_RESPONSE_INIT;
 	struct json *doc = NULL;
-	const char *token;
+	const char *token, *p;
 	size_t i;
 	int ret = -1;
 
@@ -397,8 +397,20 @@ static int fetch_token(struct registry *r, const char *params, struct error *err
 			   "without a usable realm", r->ref->shown, r->ref->host);
 		goto out;
 	}
-	if (scope && strvec_find(&r->scopes, scope) < 0)
-		strvec_push(&r->scopes, scope);
+	/* A challenge may name several scopes, space-separated: one parameter each. */
+	for (p = scope; p && *p;) {
+		size_t n = strcspn(p, " ");
+
+		if (n) {
+			char *one = xstrndup(p, n);
+
+			if (strvec_find(&r->scopes, one) < 0)
+				strvec_push(&r->scopes, one);
+			free(one);
+		}
+		p += n;
+		p += strspn(p, " ");
+	}
 	buf_addstr(&url, realm);
 	buf_addch(&url, strchr(realm, '?') ? '&' : '?');
 	if (service) {

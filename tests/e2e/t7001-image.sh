@@ -13,9 +13,10 @@ unshare -r true 2>/dev/null || skip_all "user namespaces are not available"
 
 SK="skopeo --insecure-policy"
 
-# start_registry NAME [HTPASSWD]: a registry on loopback; sets REG (host:port) and REG_LOG.
+# start_registry NAME [AUTH]: a registry on loopback; sets REG (host:port) and REG_LOG.
+# AUTH is the YAML value of its "auth:" setting.
 start_registry() {
-	local name=$1 htpasswd=${2:-} port try
+	local name=$1 auth=${2:-} port try
 	for try in 1 2 3 4 5; do
 		port=$(free_port)
 		{
@@ -23,7 +24,7 @@ start_registry() {
 			echo "log: {level: info, accesslog: {disabled: false}}"
 			echo "storage: {filesystem: {rootdirectory: $TRASH/$name-data}}"
 			echo "http: {addr: 127.0.0.1:$port}"
-			[ -z "$htpasswd" ] || echo "auth: {htpasswd: {realm: slugc-test, path: $htpasswd}}"
+			[ -z "$auth" ] || echo "auth: $auth"
 		} >"$TRASH/$name.yml"
 		REG_LOG="$TRASH/$name.log"
 		docker-registry serve "$TRASH/$name.yml" >"$REG_LOG" 2>&1 &
@@ -193,7 +194,7 @@ test_expect_success 'a blob the registry corrupted is a digest mismatch naming t
 	grep -q "digest mismatch" err && grep -q "$OPEN/corrupt:1" err
 '
 
-start_registry auth "$TRASH/htpasswd" || exit 1
+start_registry auth "{htpasswd: {realm: slugc-test, path: $TRASH/htpasswd}}" || exit 1
 AUTH=$REG
 htpasswd -Bbc "$TRASH/htpasswd" slugc s3cret-pass-word >/dev/null 2>&1
 $SK copy -q --dest-tls-verify=false --dest-creds slugc:s3cret-pass-word oci:base:1 docker://$AUTH/base:1 || exit 1
@@ -235,6 +236,33 @@ test_expect_success 'usage errors' '
 	test_expect_code 2 slugc image slug.tgz --base scratch --output x --format tar 2>err &&
 	test_expect_code 2 slugc compile app --image-tag x 2>err &&
 	test_expect_code 2 slugc image slug.tgz --base "Bad Ref" --output x 2>err
+'
+
+# Bearer tokens: the registry trusts tokens our token service signs (lib/token-server.py).
+openssl req -x509 -newkey rsa:2048 -nodes -keyout token.key -out token.crt -days 2 \
+	-subj /CN=slugc-test-token >/dev/null 2>&1 || exit 1
+python3 "$TEST_LIB_DIR/lib/token-server.py" --port-file token.port --log token.log \
+	--key token.key --cert token.crt --user slugc:t0ken-pass --issuer slugc-test-issuer &
+test_cleanup "kill $!"
+wait_for_file token.port || exit 1
+start_registry bearer "{token: {realm: 'http://127.0.0.1:$(cat token.port)/token', service: slugc-test-registry, issuer: slugc-test-issuer, rootcertbundle: $TRASH/token.crt}}" || exit 1
+BEARER=$REG
+$SK copy -q --dest-tls-verify=false --dest-creds slugc:t0ken-pass oci:base:1 docker://$BEARER/base:1 || exit 1
+
+test_expect_success 'a token registry without credentials is a 401 naming the reference' '
+	rm -f "$DOCKER_CONFIG/config.json" &&
+	! slugc image slug.tgz --base $BEARER/base:1 --output otok 2>err &&
+	test $(wc -l <err) = 1 && grep -q "401" err && grep -q "$BEARER/base:1" err
+'
+
+test_expect_success 'bearer tokens from the token service; neither password nor token is shown' '
+	: >token.log &&
+	printf "{\"auths\":{\"%s\":{\"username\":\"slugc\",\"password\":\"t0ken-pass\"}}}" $BEARER >"$DOCKER_CONFIG/config.json" &&
+	{ slugc image slug.tgz --base $BEARER/base:1 --push $BEARER/app:v1 -v --json >tout 2>terr || { cat terr token.log; false; }; } &&
+	{ grep -q "$(cat digest)" tout || { cat tout terr token.log; false; }; } &&
+	$SK inspect --tls-verify=false --creds slugc:t0ken-pass docker://$BEARER/app:v1 | grep -q "$(cat digest)" &&
+	grep -q "scope=.*repository:app:.*push.* auth=basic" token.log &&
+	! grep -q -e t0ken-pass -e eyJ tout terr
 '
 
 test_done
