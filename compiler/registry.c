@@ -28,6 +28,37 @@ static int valid_repo_char(int c)
 	return islower(c) || isdigit(c) || c == '.' || c == '_' || c == '-' || c == '/';
 }
 
+/* "name[:port]" (letters, digits, '.', '-') or "[v6]:port"; the port all digits. */
+static int valid_host(const char *h)
+{
+	const char *port;
+
+	if (h[0] == '[') {
+		const char *end = strchr(h, ']');
+
+		if (!end || end == h + 1)
+			return 0;
+		for (port = h + 1; port < end; port++)
+			if (!isxdigit((unsigned char)*port) && *port != ':')
+				return 0;
+		port = end + 1;
+	} else {
+		for (port = h; *port && *port != ':'; port++)
+			if (!isalnum((unsigned char)*port) && *port != '.' && *port != '-')
+				return 0;
+		if (port == h)
+			return 0;
+	}
+	if (!*port)
+		return 1;
+	if (*port != ':' || !port[1] || strlen(port + 1) > 5)
+		return 0;
+	for (port++; *port; port++)
+		if (!isdigit((unsigned char)*port))
+			return 0;
+	return 1;
+}
+
 int image_ref_parse(struct image_ref *r, const char *s, struct error *err)
 {
 	const char *rest = s, *slash, *at, *colon, *last_slash;
@@ -49,6 +80,8 @@ int image_ref_parse(struct image_ref *r, const char *s, struct error *err)
 	} else {
 		r->host = xstrdup(DOCKER_HUB);
 	}
+	if (!valid_host(r->host))
+		goto bad;
 	if (!strcmp(r->host, "docker.io") || !strcmp(r->host, "index.docker.io")) {
 		free(r->host);
 		r->host = xstrdup(DOCKER_HUB);
@@ -349,8 +382,7 @@ static int answer_error(struct registry *r, const char *method, const char *path
 
 /* ---- challenges ---- */
 
-/* The value of param `key` in a challenge ('realm="x",service="y"'); fresh or NULL. */
-static char *challenge_param(const char *c, const char *key)
+char *registry_challenge_param(const char *c, const char *key)
 {
 	size_t n = strlen(key);
 	const char *p = c;
@@ -381,8 +413,9 @@ static char *challenge_param(const char *c, const char *key)
 
 static int fetch_token(struct registry *r, const char *params, struct error *err)
 {
-	char *realm = challenge_param(params, "realm"), *service = challenge_param(params, "service");
-	char *scope = challenge_param(params, "scope");
+	char *realm = registry_challenge_param(params, "realm");
+	char *service = registry_challenge_param(params, "service");
+	char *scope = registry_challenge_param(params, "scope");
 	struct buf url = BUF_INIT, basic = BUF_INIT, b64 = BUF_INIT;
 	struct strvec headers = STRVEC_INIT;
 	struct http_request rq = HTTP_REQUEST_INIT;
@@ -519,7 +552,9 @@ static int reg_send(struct registry *r, struct http_request *rq, const char *pat
 		strvec_clear(&headers);
 		if (extra)
 			strvec_pushv(&headers, (const char *const *)extra->v);
-		if (r->authorization)
+		/* Credentials go to the registry only, never to where a Location points elsewhere. */
+		if (r->authorization && !strncmp(url, r->base, strlen(r->base)) &&
+		    (url[strlen(r->base)] == '/' || !url[strlen(r->base)]))
 			strvec_push(&headers, r->authorization);
 		rq->headers = &headers;
 		if (http_request(rq, rs, &r->http, err) < 0)

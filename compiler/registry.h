@@ -98,6 +98,13 @@ int registry_put_manifest(struct registry *r, const char *repo, const char *refe
 			  const char *media_type, const char *body, size_t len,
 			  const char *digest, struct error *err);
 
+/*
+ * The value of parameter `key` (any case) in the parameters of a
+ * WWW-Authenticate challenge ('realm="https://a/token",service=b'): quoted
+ * or bare, a fresh string, or NULL when absent or unterminated.
+ */
+char *registry_challenge_param(const char *params, const char *key);
+
 /* "sha256:<hex>" of bytes. */
 void registry_digest(const void *data, size_t len, char out[72]);
 
