@@ -22,11 +22,13 @@ static const char usage[] =
 	"                        NAME@sha256:...), oci:DIR[:TAG] (an OCI layout), or\n"
 	"                        scratch (no layers, no shell: static binaries);\n"
 	"                        default: heroku/heroku:NN for the slug's stack heroku-NN\n"
-	"      --output DIR      write an OCI image layout directory\n"
+	"      --output PATH     write an OCI image layout directory (or, with --format\n"
+	"                        docker-archive, a tar file for docker load)\n"
 	"      --push REF        push to a registry as HOST/NAME:TAG\n"
 	"      --tag TAG         also tag the image TAG (repeatable)\n"
 	"      --manifest FILE   the slug's manifest (default: beside the slug)\n"
-	"      --format oci      the --output format (only oci for now)\n"
+	"      --format F        the --output format: oci (default) or docker-archive\n"
+	"                        (then each --tag is an image NAME[:TAG])\n"
 	"      --user USER       the image's User (default 1000:1000, non-root as dynos run)\n"
 	"      --platform OS/ARCH  which image of a multi-platform base (default: this machine)\n"
 	"      --chunk-size N    upload blobs larger than N bytes in N-byte chunks\n"
@@ -116,8 +118,8 @@ int cmd_image(int argc, char **argv, struct error *err)
 		cmd_usage(err, "image", "give --output DIR or --push REF (or both)");
 		goto out;
 	}
-	if (o.format && strcmp(o.format, "oci")) {
-		cmd_usage(err, "image", "--format '%s' is not supported (only oci)", o.format);
+	if (o.format && strcmp(o.format, "oci") && strcmp(o.format, "docker-archive")) {
+		cmd_usage(err, "image", "--format '%s': use oci or docker-archive", o.format);
 		goto out;
 	}
 	if (!jobs_set && cmd_default_jobs(&o.threads, "image", err) < 0)

@@ -912,6 +912,104 @@ out:
 	return ret;
 }
 
+/* A --tag as a docker image name: NAME[:TAG] (":latest" added). */
+static char *repo_tag(const char *t)
+{
+	const char *slash = strrchr(t, '/'), *colon = strrchr(t, ':');
+
+	if (colon && (!slash || colon > slash))
+		return xstrdup(t);
+	return xstrfmt("%s:latest", t);
+}
+
+/*
+ * A tar that both `docker load` (manifest.json) and OCI tools (oci-layout,
+ * index.json) read, Docker 25's format; blobs stored once each, as they are.
+ */
+static int write_docker_archive(struct image *im, const char *config, const char *config_digest,
+				const char *manifest, const char *digest, int64_t mtime,
+				struct error *err)
+{
+	const struct strvec *tags = im->o->tags;
+	struct pack_member *m = xcalloc(im->nr + 8, sizeof(*m));
+	struct strvec names = STRVEC_INIT;
+	struct json *dm = json_new_array(), *one = json_new_object(), *rt = json_new_array(),
+		    *ls = json_new_array(), *idx = json_new_object(), *list = json_new_array();
+	char *dm_text = NULL, *idx_text = NULL;
+	size_t i, j, n = 0;
+	int ret;
+
+	m[n++].name = "blobs/";
+	m[n++].name = "blobs/sha256/";
+	for (i = 0; i < im->nr; i++) {
+		const char *name = strvec_pushf(&names, "blobs/sha256/%s", im->layers[i].digest + 7);
+
+		json_append(ls, json_new_string(name));
+		for (j = 0; j < i && strcmp(im->layers[j].digest, im->layers[i].digest); j++)
+			;
+		if (j < i)
+			continue;
+		m[n].name = name;
+		m[n++].path = im->layers[i].path;
+	}
+	m[n].name = strvec_pushf(&names, "blobs/sha256/%s", config_digest + 7);
+	m[n].data = config;
+	m[n++].len = strlen(config);
+	m[n].name = strvec_pushf(&names, "blobs/sha256/%s", digest + 7);
+	m[n].data = manifest;
+	m[n++].len = strlen(manifest);
+
+	for (i = 0; tags && i < tags->nr; i++) {
+		char *t = repo_tag(tags->v[i]);
+
+		json_append(rt, json_new_string(t));
+		free(t);
+	}
+	if ((!tags || !tags->nr) && im->o->push) {
+		char *t = repo_tag(im->o->push);
+
+		json_append(rt, json_new_string(t));
+		free(t);
+	}
+	json_add_str(one, "Config", m[n - 2].name);
+	json_add(one, "RepoTags", rt);
+	json_add(one, "Layers", ls);
+	json_append(dm, one);
+	dm_text = json_print(dm, 0);
+
+	json_add_int(idx, "schemaVersion", 2);
+	json_add_str(idx, "mediaType", MT_OCI_INDEX);
+	{
+		struct json *d = json_new_object();
+
+		json_add_str(d, "mediaType", MT_OCI_MANIFEST);
+		json_add_str(d, "digest", digest);
+		json_add_int(d, "size", (int64_t)strlen(manifest));
+		json_append(list, d);
+	}
+	json_add(idx, "manifests", list);
+	idx_text = json_print(idx, 0);
+
+	m[n].name = "index.json";
+	m[n].data = idx_text;
+	m[n++].len = strlen(idx_text);
+	m[n].name = "manifest.json";
+	m[n].data = dm_text;
+	m[n++].len = strlen(dm_text);
+	m[n].name = "oci-layout";
+	m[n].data = "{\"imageLayoutVersion\":\"1.0.0\"}";
+	m[n].len = strlen(m[n].data);
+	n++;
+	ret = pack_bundle(m, n, mtime, im->o->output, err);
+	json_free(dm);
+	json_free(idx);
+	free(dm_text);
+	free(idx_text);
+	free(m);
+	strvec_clear(&names);
+	return ret;
+}
+
 static int push_blob(struct image *im, struct registry *r, const struct image_ref *to,
 		     const char *digest, const char *path, uint64_t size, struct image_result *res,
 		     struct error *err)
@@ -1021,18 +1119,22 @@ int image_build(const struct image_options *o, struct image_result *res, struct 
 	default_platform(&im);
 	if (o->platform && parse_platform(&im, o->platform, err) < 0)
 		return -1;
-	if (o->tags)
-		for (i = 0; i < o->tags->nr; i++) {
-			struct image_ref t = IMAGE_REF_INIT;
-			char *probe = xstrfmt("x:%s", o->tags->v[i]);
-			int bad = image_ref_parse(&t, probe, err) < 0 || strcmp(t.tag, o->tags->v[i]);
+	for (i = 0; o->tags && i < o->tags->nr; i++) {
+		int archive = o->format && !strcmp(o->format, "docker-archive");
+		struct image_ref t = IMAGE_REF_INIT;
+		char *probe = archive ? xstrdup(o->tags->v[i]) : xstrfmt("x:%s", o->tags->v[i]);
+		int bad = image_ref_parse(&t, probe, err) < 0 || t.digest ||
+			  (!archive && strcmp(t.tag, o->tags->v[i]));
 
-			image_ref_release(&t);
-			free(probe);
-			if (bad)
-				return error_setk(err, ERROR_USAGE, "--tag '%s' is not a tag (letters, "
-						  "digits, '.', '_', '-')", o->tags->v[i]);
-		}
+		image_ref_release(&t);
+		free(probe);
+		if (bad && archive)
+			return error_setk(err, ERROR_USAGE, "--tag '%s' is not an image name "
+					  "(NAME[:TAG])", o->tags->v[i]);
+		if (bad)
+			return error_setk(err, ERROR_USAGE, "--tag '%s' is not a tag (letters, "
+					  "digits, '.', '_', '-')", o->tags->v[i]);
+	}
 
 	mpath = o->manifest ? xstrdup(o->manifest) : manifest_default_path(o->slug);
 	if (!fs_exists(mpath)) {
@@ -1110,7 +1212,12 @@ int image_build(const struct image_options *o, struct image_result *res, struct 
 	res->manifest_size = strlen(manifest);
 	res->layers = (unsigned)im.nr;
 
-	if (o->output) {
+	if (o->output && o->format && !strcmp(o->format, "docker-archive")) {
+		out_step("Writing docker archive %s", o->output);
+		if (write_docker_archive(&im, config, config_digest, manifest, res->digest,
+					 slug.mtime, err) < 0)
+			goto out;
+	} else if (o->output) {
 		out_step("Writing OCI layout %s", o->output);
 		if (write_layout(&im, config, config_digest, manifest, res->digest, err) < 0)
 			goto out;

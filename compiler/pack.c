@@ -438,3 +438,107 @@ out:
 	archive_write_free(a);
 	return ret;
 }
+
+static la_ssize_t fd_write_cb(struct archive *a, void *ctx, const void *data, size_t n)
+{
+	struct tempfile *t = ctx;
+	struct error ignored = ERROR_INIT;
+
+	if (fs_write_all(t->fd, data, n, t->path, &ignored) < 0) {
+		archive_set_error(a, errno ? errno : EIO, "%s", ignored.msg);
+		return -1;
+	}
+	return (la_ssize_t)n;
+}
+
+int pack_bundle(const struct pack_member *m, size_t n, int64_t mtime, const char *target,
+		struct error *err)
+{
+	struct tempfile t = TEMPFILE_INIT;
+	struct archive *a = NULL;
+	char *chunk = NULL;
+	size_t i;
+	int fd = -1, ret = -1;
+
+	if (tempfile_open(&t, target, err) < 0)
+		return -1;
+	a = archive_write_new();
+	if (!a)
+		abort();
+	chunk = xmalloc(READ_CHUNK);
+	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+	    archive_write_open(a, &t, NULL, fd_write_cb, NULL) != ARCHIVE_OK)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		struct archive_entry *e = archive_entry_new();
+		struct stat st;
+		int64_t size;
+		int r;
+
+		if (!e)
+			abort();
+		if (m[i].path) {
+			fd = open(m[i].path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || fstat(fd, &st) < 0) {
+				archive_entry_free(e);
+				error_errno(err, "cannot read '%s'", m[i].path);
+				goto out;
+			}
+			size = st.st_size;
+		} else {
+			size = m[i].data ? (int64_t)m[i].len : 0;
+		}
+		archive_entry_set_pathname(e, m[i].name);
+		archive_entry_set_filetype(e, m[i].path || m[i].data ? AE_IFREG : AE_IFDIR);
+		archive_entry_set_perm(e, m[i].path || m[i].data ? 0644 : 0755);
+		archive_entry_set_size(e, m[i].path || m[i].data ? size : 0);
+		archive_entry_set_mtime(e, mtime, 0);
+		archive_entry_set_uid(e, 0);
+		archive_entry_set_gid(e, 0);
+		r = archive_write_header(a, e);
+		archive_entry_free(e);
+		if (r != ARCHIVE_OK)
+			goto fail;
+		if (m[i].data && m[i].len &&
+		    archive_write_data(a, m[i].data, m[i].len) != (la_ssize_t)m[i].len)
+			goto fail;
+		while (fd >= 0) {
+			ssize_t got = read(fd, chunk, READ_CHUNK);
+
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0) {
+				error_errno(err, "cannot read '%s'", m[i].path);
+				goto out;
+			}
+			if (!got)
+				break;
+			if (sig_check(err) < 0)
+				goto out;
+			if (archive_write_data(a, chunk, (size_t)got) != got)
+				goto fail;
+		}
+		if (fd >= 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (archive_write_close(a) != ARCHIVE_OK)
+		goto fail;
+	if (tempfile_commit(&t, err) < 0)
+		goto out;
+	ret = 0;
+	goto out;
+fail:
+	error_setk(err, ERROR_INTERNAL, "cannot write '%s': %s", target,
+		   archive_error_string(a) ? archive_error_string(a) : "unknown error");
+out:
+	if (fd >= 0)
+		close(fd);
+	if (a)
+		archive_write_free(a);
+	free(chunk);
+	tempfile_discard(&t);
+	return ret;
+}

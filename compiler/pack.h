@@ -72,4 +72,20 @@ struct buf;
 int pack_memory_tar(const struct pack_file *files, size_t n, int64_t mtime, struct buf *out,
 		    struct error *err);
 
+/* An entry of pack_bundle(): a file's bytes, bytes in memory, or a directory. */
+struct pack_member {
+	const char *name;  /* path in the archive; a directory ends in '/' */
+	const char *path;  /* a file to copy, or NULL */
+	const char *data;  /* or these bytes (len of them); both NULL: a directory */
+	size_t len;
+};
+
+/*
+ * An uncompressed tar of `m`, in the order given (uid/gid 0, every mtime
+ * `mtime`, files 0644, directories 0755), written to a temporary file beside
+ * `target` and renamed into place when complete.
+ */
+int pack_bundle(const struct pack_member *m, size_t n, int64_t mtime, const char *target,
+		struct error *err);
+
 #endif

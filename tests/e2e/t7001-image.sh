@@ -230,10 +230,22 @@ test_expect_success 'scratch: a plain web command becomes the entrypoint; one ne
 	$SK inspect --config oci:oscratch:latest | grep -q "/app/bin/server"
 '
 
+test_expect_success '--format docker-archive: a tar docker load and skopeo read' '
+	slugc image slug.tgz --base oci:base:1 --format docker-archive --output img.tar --tag acme/web:v1 --json >a.json &&
+	grep -q "$(cat digest)" a.json &&
+	tar xOf img.tar manifest.json | grep -q "\"RepoTags\":\[\"acme/web:v1\"\]" &&
+	$SK inspect docker-archive:img.tar >a-inspect.json &&
+	grep -q "io.slugc.slug.checksum" a-inspect.json &&
+	$SK copy -q docker-archive:img.tar oci:from-archive:v1 &&
+	umoci unpack --rootless --image from-archive:v1 abundle >/dev/null &&
+	test -x abundle/rootfs/slugc/entrypoint && test -f abundle/rootfs/app/Procfile
+'
+
 test_expect_success 'usage errors' '
 	test_expect_code() { want=$1; shift; "$@"; test $? = $want; }
 	test_expect_code 2 slugc image slug.tgz --base scratch 2>err && grep -q -- "--output" err &&
 	test_expect_code 2 slugc image slug.tgz --base scratch --output x --format tar 2>err &&
+	test_expect_code 2 slugc image slug.tgz --base scratch --output x --tag "a b" 2>err &&
 	test_expect_code 2 slugc compile app --image-tag x 2>err &&
 	test_expect_code 2 slugc image slug.tgz --base "Bad Ref" --output x 2>err
 '
