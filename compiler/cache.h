@@ -14,8 +14,9 @@ struct strvec;
  *
  * Layout (docs/scaling.md says what may be shared):
  *   git/<key>.git          bare mirrors of git URLs (git.c)
- *   blobs/sha256/<hex>     runtime archives, content-addressed, verified before
- *                          they enter: nothing unverified is ever stored here
+ *   blobs/sha256/<hex>     runtime archives and base image layers (image.c),
+ *                          content-addressed, verified before they enter:
+ *                          nothing unverified is ever stored here
  *   index/<key>            index documents (index.json, SHASUMS256.txt), with
  *                          their fetch time as mtime, for a TTL
  *   tofu/<key>             the sha256 first seen for a URL Heroku publishes no
