@@ -366,7 +366,8 @@ static int load_base(struct image *im, struct source *s, struct error *err)
 		doc = json_parse(body.ptr, body.len, s->shown, err);
 		if (!doc)
 			goto out;
-		if (!*mt && json_get_str(doc, "mediaType")) {
+		/* A registry may label a manifest "application/json": the document says what it is. */
+		if (!is_manifest(mt) && !is_index(mt) && json_get_str(doc, "mediaType")) {
 			free(mt);
 			mt = xstrdup(json_get_str(doc, "mediaType"));
 		}
@@ -796,7 +797,8 @@ static int put_blob_file(const char *dir, const char *digest, const char *src, s
 	int in = -1, out = -1, ret = -1;
 	struct stat st;
 
-	if (fs_exists(dst) || link(src, dst) == 0) {
+	/* A copy, not a link: the slug and the cache stay independent of the layout. */
+	if (fs_exists(dst)) {
 		ret = 0;
 		goto out;
 	}
