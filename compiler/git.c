@@ -3,7 +3,12 @@
  *
  * Invariants:
  *  1. libgit2 only ever sees URLs without credentials; credentials reach it
- *     through credentials_cb(), at most once per connection.
+ *     through credentials_cb(), at most once per connection, and only when
+ *     the connection that asks is to their origin (scheme, host, port): every
+ *     connection libgit2 makes goes through origin_stream, which records
+ *     where it goes and, once credentials were handed out, refuses any other
+ *     origin (libgit2 keeps them for the redirected request; its own
+ *     off-site check ignores the port).
  *  2. A mirror changes only under its exclusive lock; it is read under a
  *     shared one, held until gitrepo_close().
  *  3. Every tree entry name is checked before anything is written for it:
@@ -16,11 +21,15 @@
 
 #include <errno.h>
 #include <git2.h>
+#include <git2/sys/stream.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -39,13 +48,19 @@
 #define MAX_SUBMODULE_DEPTH 8
 #define GITMODULES_MAX_BYTES (1024 * 1024)
 
+/* Credentials and the origin they belong to; the origin is set even when there are none. */
 struct creds {
-	char *host;     /* the host these credentials belong to */
+	char *scheme;   /* "https", "http", "git", "file" */
+	char *host;     /* lowercase, without IPv6 brackets */
+	char *port;     /* explicit or the scheme's default */
 	char *user;
 	char *password;
 	int attempts;   /* per connection */
 	int missing;    /* the server asked and we had nothing */
 	int rejected;   /* the server refused what we gave */
+	int given;      /* handed to libgit2 during this fetch */
+	char *elsewhere; /* "host:port" of another origin that asked for them, or that a
+			    redirect tried to take them to */
 };
 
 struct submodule {
@@ -70,6 +85,8 @@ struct gitrepo {
 
 static int initialized;
 
+static int origin_stream_new(git_stream **out, const char *host, const char *port);
+
 static void init_once(void)
 {
 	if (initialized)
@@ -81,6 +98,11 @@ static void init_once(void)
 	 * safe.directory ownership check would guard nothing here.
 	 */
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	{
+		git_stream_registration reg = { GIT_STREAM_VERSION, origin_stream_new, NULL };
+
+		git_stream_register(GIT_STREAM_STANDARD, &reg);
+	}
 	initialized = 1;
 }
 
@@ -109,10 +131,183 @@ static int git_fail(struct error *err, enum error_kind kind, const char *fmt, ..
 
 static void creds_release(struct creds *c)
 {
+	free(c->scheme);
 	free(c->host);
+	free(c->port);
+	free(c->elsewhere);
 	free(c->user);
 	free(c->password);
 	memset(c, 0, sizeof(*c));
+}
+
+/* Fill c's origin from u: scheme, host without brackets, port or the scheme's default. */
+static void creds_set_origin(struct creds *c, const struct url *u)
+{
+	size_t n = strlen(u->host);
+
+	c->scheme = xstrdup(u->scheme);
+	if (n >= 2 && u->host[0] == '[' && u->host[n - 1] == ']')
+		c->host = xstrndup(u->host + 1, n - 2);
+	else
+		c->host = xstrdup(u->host);
+	if (u->port)
+		c->port = xstrdup(u->port);
+	else
+		c->port = xstrdup(!strcmp(u->scheme, "https") ? "443" : !strcmp(u->scheme, "git") ? "9418"
+				  : "80");
+}
+
+/* Whether two creds records name the same origin. */
+static int same_origin(const struct creds *a, const struct creds *b)
+{
+	return a->scheme && b->scheme && !strcmp(a->scheme, b->scheme) && !strcasecmp(a->host, b->host) &&
+	       !strcmp(a->port, b->port);
+}
+
+/*
+ * Where libgit2's current connection goes. libgit2 1.5 calls the credential
+ * callback with the URL it was given, not the one a redirect led to, so the
+ * stream is the only place that knows which server asks.
+ */
+static struct {
+	char host[256], port[16];
+	int tls;              /* certificate_cb saw a TLS handshake on it */
+	struct creds *active; /* the fetch under way */
+} conn;
+
+struct origin_stream {
+	git_stream parent;
+	int fd;
+	char *host, *port;
+};
+
+static int origin_connect(git_stream *s)
+{
+	struct origin_stream *st = (struct origin_stream *)s;
+	struct addrinfo hints, *ai = NULL, *a;
+	int r, fd = -1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	r = getaddrinfo(st->host, st->port, &hints, &ai);
+	if (r) {
+		git_error_set(GIT_ERROR_NET, "cannot resolve '%s': %s", st->host, gai_strerror(r));
+		return -1;
+	}
+	for (a = ai; a; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+		if (fd < 0)
+			continue;
+		while ((r = connect(fd, a->ai_addr, a->ai_addrlen)) < 0 && errno == EINTR && !sig_pending())
+			;
+		if (r == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (fd < 0) {
+		git_error_set(GIT_ERROR_NET, "cannot connect to %s:%s: %s", st->host, st->port,
+			      strerror(errno));
+		return -1;
+	}
+	st->fd = fd;
+	return 0;
+}
+
+static ssize_t origin_read(git_stream *s, void *data, size_t len)
+{
+	struct origin_stream *st = (struct origin_stream *)s;
+	ssize_t n;
+
+	while ((n = recv(st->fd, data, len, 0)) < 0 && errno == EINTR && !sig_pending())
+		;
+	if (n < 0)
+		git_error_set(GIT_ERROR_NET, "cannot read from %s:%s: %s", st->host, st->port,
+			      strerror(errno));
+	return n;
+}
+
+static ssize_t origin_write(git_stream *s, const char *data, size_t len, int flags)
+{
+	struct origin_stream *st = (struct origin_stream *)s;
+	ssize_t n;
+
+	(void)flags;
+	while ((n = send(st->fd, data, len, MSG_NOSIGNAL)) < 0 && errno == EINTR && !sig_pending())
+		;
+	if (n < 0)
+		git_error_set(GIT_ERROR_NET, "cannot write to %s:%s: %s", st->host, st->port,
+			      strerror(errno));
+	return n;
+}
+
+static int origin_close(git_stream *s)
+{
+	struct origin_stream *st = (struct origin_stream *)s;
+
+	if (st->fd >= 0)
+		close(st->fd);
+	st->fd = -1;
+	return 0;
+}
+
+static void origin_free(git_stream *s)
+{
+	struct origin_stream *st = (struct origin_stream *)s;
+
+	origin_close(s);
+	free(st->host);
+	free(st->port);
+	free(st);
+}
+
+/* Every connection libgit2 opens (plain, or under its TLS) starts here. */
+static int origin_stream_new(git_stream **out, const char *host, const char *port)
+{
+	struct origin_stream *st;
+	struct creds *c = conn.active;
+
+	if (c && c->given && (strcasecmp(host, c->host) || strcmp(port, c->port))) {
+		free(c->elsewhere);
+		c->elsewhere = xstrfmt("%s:%s", host, port);
+		git_error_set(GIT_ERROR_NET, "refusing to follow a redirect to %s:%s after "
+			      "credentials were sent", host, port);
+		return -1;
+	}
+	snprintf(conn.host, sizeof(conn.host), "%s", host);
+	snprintf(conn.port, sizeof(conn.port), "%s", port);
+	conn.tls = 0;
+	st = xcalloc(1, sizeof(*st));
+	st->parent.version = GIT_STREAM_VERSION;
+	st->parent.connect = origin_connect;
+	st->parent.read = origin_read;
+	st->parent.write = origin_write;
+	st->parent.close = origin_close;
+	st->parent.free = origin_free;
+	st->fd = -1;
+	st->host = xstrdup(host);
+	st->port = xstrdup(port);
+	*out = &st->parent;
+	return 0;
+}
+
+static int certificate_cb(git_cert *cert, int valid, const char *host, void *payload)
+{
+	(void)cert;
+	(void)valid;
+	(void)host;
+	(void)payload;
+	conn.tls = 1;
+	return GIT_PASSTHROUGH; /* libgit2's own verification decides */
+}
+
+/* Whether the connection that asks is to c's origin. */
+static int conn_is_origin(const struct creds *c)
+{
+	return !strcasecmp(conn.host, c->host) && !strcmp(conn.port, c->port) &&
+	       conn.tls == !strcmp(c->scheme, "https");
 }
 
 static int credentials_cb(git_credential **out, const char *url, const char *username_from_url,
@@ -127,6 +322,12 @@ static int credentials_cb(git_credential **out, const char *url, const char *use
 	(void)username_from_url;
 	if (!(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
 		return GIT_PASSTHROUGH;
+	/* A redirect led elsewhere: credentials from the URL, netrc or a parent are not for it. */
+	if (!conn_is_origin(c)) {
+		free(c->elsewhere);
+		c->elsewhere = xstrfmt("%s%s:%s", conn.tls ? "https://" : "http://", conn.host, conn.port);
+		return GIT_EUSER;
+	}
 	if (c->attempts++) {
 		c->rejected = 1; /* what we gave was refused: do not loop */
 		return GIT_EUSER;
@@ -134,12 +335,14 @@ static int credentials_cb(git_credential **out, const char *url, const char *use
 	if (c->password || c->user) {
 		r = git_credential_userpass_plaintext_new(out, c->user ? c->user : "",
 							  c->password ? c->password : "");
+		c->given = r == 0;
 		return r < 0 ? GIT_EUSER : 0;
 	}
 	if (url_parse(&u, url, &ignored) == 0 &&
 	    netrc_lookup(u.host, &login, &password, &ignored) == 1) {
 		r = git_credential_userpass_plaintext_new(out, login ? login : "",
 							  password ? password : "");
+		c->given = r == 0;
 		r = r < 0 ? GIT_EUSER : 0;
 	} else {
 		c->missing = 1;
@@ -162,6 +365,10 @@ static int fetch_fail(struct error *err, const struct creds *c, const char *url,
 {
 	if (sig_pending())
 		return sig_check(err);
+	if (c->elsewhere)
+		return error_setk(err, ERROR_NETWORK, "'%s' redirected to another server (%s) that wants "
+				  "credentials; slugc sends credentials only to the scheme, host and port "
+				  "they were given for: use the final URL", url, c->elsewhere);
 	if (c->missing)
 		return error_setk(err, ERROR_NETWORK, "authentication required for '%s': put "
 				  "credentials in the URL (https://user:token@host/...) or in ~/.netrc",
@@ -177,6 +384,7 @@ static int fetch(git_repository *repo, const char *url, int create, struct creds
 {
 	git_remote *remote = NULL;
 	git_remote_callbacks cb;
+	git_remote_connect_options co;
 	git_fetch_options fo;
 	git_buf head = GIT_BUF_INIT;
 	const git_indexer_progress *st;
@@ -196,14 +404,23 @@ static int fetch(git_repository *repo, const char *url, int create, struct creds
 		git_fail(err, ERROR_INTERNAL, "the cached mirror of '%s' is damaged", url);
 		goto out;
 	}
+	git_remote_connect_options_init(&co, GIT_REMOTE_CONNECT_OPTIONS_VERSION);
 	cb.credentials = credentials_cb;
+	cb.certificate_check = certificate_cb;
 	cb.transfer_progress = progress_cb;
 	cb.payload = c;
 	fo.callbacks = cb;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
-	c->attempts = c->missing = c->rejected = 0;
+	/* As git's default, whatever a gitconfig says: another host only for the first request. */
+	fo.follow_redirects = GIT_REMOTE_REDIRECT_INITIAL;
+	co.callbacks = cb;
+	co.follow_redirects = GIT_REMOTE_REDIRECT_INITIAL;
+	c->attempts = c->missing = c->rejected = c->given = 0;
+	free(c->elsewhere);
+	c->elsewhere = NULL;
+	conn.active = c;
 
-	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, NULL, NULL) < 0) {
+	if (git_remote_connect_ext(remote, GIT_DIRECTION_FETCH, &co) < 0) {
 		fetch_fail(err, c, url, "reach");
 		goto out;
 	}
@@ -224,6 +441,7 @@ static int fetch(git_repository *repo, const char *url, int create, struct creds
 	}
 	ret = 0;
 out:
+	conn.active = NULL;
 	git_buf_dispose(&head);
 	git_remote_free(remote);
 	return ret;
@@ -279,7 +497,7 @@ static int open_remote(struct gitrepo **out, const char *url, const char *cache,
 		       struct error *err)
 {
 	struct url u = URL_INIT;
-	struct creds c = { NULL, NULL, NULL, 0, 0, 0 };
+	struct creds c;
 	struct cache_lock lock = CACHE_LOCK_INIT;
 	git_repository *repo = NULL;
 	char *clean = NULL, *dir = NULL, *mirror = NULL, *lockpath = NULL, *tmp = NULL;
@@ -287,6 +505,7 @@ static int open_remote(struct gitrepo **out, const char *url, const char *cache,
 	int ret = -1;
 
 	init_once();
+	memset(&c, 0, sizeof(c));
 	memset(stats, 0, sizeof(*stats));
 	clean = url_strip_credentials(url);
 	if (url_parse(&u, url, err) < 0)
@@ -298,13 +517,14 @@ static int open_remote(struct gitrepo **out, const char *url, const char *cache,
 			  clean, u.scheme);
 		goto out;
 	}
-	c.host = xstrdup(u.host);
+	creds_set_origin(&c, &u);
 	if (u.user || u.password) {
 		c.user = xstrdup(u.user ? u.user : "");
 		c.password = u.password ? xstrdup(u.password) : NULL;
 		/* A token is often given as the user name alone. */
 		out_add_secret(u.password ? u.password : u.user);
-	} else if (inherited && inherited->host && !strcmp(inherited->host, u.host)) {
+	} else if (inherited && same_origin(inherited, &c)) {
+		/* A submodule on the superproject's origin (scheme, host and port) shares its login. */
 		c.user = inherited->user ? xstrdup(inherited->user) : NULL;
 		c.password = inherited->password ? xstrdup(inherited->password) : NULL;
 	}

@@ -143,13 +143,15 @@ start_git_daemon() {
 	return 1
 }
 
-# start_git_http ROOT [USER:PASSWORD]: smart HTTP on loopback; sets GIT_HTTP_PORT, GIT_HTTP_LOG.
+# start_git_http ROOT [USER:PASSWORD [git-http.py options...]]: smart HTTP on loopback;
+# sets GIT_HTTP_PORT, GIT_HTTP_LOG.
 start_git_http() {
 	local root=$1 auth=${2:-} portfile="$TRASH/git-http.$RANDOM.port"
+	shift $(($# < 2 ? $# : 2))
 	GIT_HTTP_LOG="$TRASH/git-http.$RANDOM.log"
 	: >"$GIT_HTTP_LOG"
 	python3 "$TEST_LIB_DIR/lib/git-http.py" --root "$root" --port-file "$portfile" \
-		--log "$GIT_HTTP_LOG" ${auth:+--auth "$auth"} &
+		--log "$GIT_HTTP_LOG" ${auth:+--auth "$auth"} "$@" &
 	test_cleanup "kill $!"
 	wait_for_file "$portfile" || return 1
 	GIT_HTTP_PORT=$(cat "$portfile")

@@ -2,10 +2,14 @@
 """git's smart HTTP protocol for tests: `git http-backend` behind a small server.
 
     git-http.py --root DIR --port-file FILE [--auth USER:PASSWORD] [--log FILE]
+                [--redirect-to BASE_URL] [--redirect-status 302]
 
 Binds 127.0.0.1 on a free port and writes the port to FILE once it listens.
 With --auth every request needs that Basic authentication (401 otherwise).
-Each request is logged as "METHOD PATH?QUERY BODY_BYTES" to --log.
+With --redirect-to every (authorized) request is answered with a redirect to
+BASE_URL + PATH?QUERY instead of being served.
+Each request is logged as "METHOD PATH?QUERY BODY_BYTES AUTHORIZATION" to
+--log, AUTHORIZATION being the header's value as received, or "-".
 """
 import argparse
 import base64
@@ -51,10 +55,17 @@ class Handler(BaseHTTPRequestHandler):
         body = read_body(self)
         if ARGS.log:
             with LOG_LOCK, open(ARGS.log, "a") as f:
-                f.write(f"{self.command} {self.path} {len(body)}\n")
+                auth = self.headers.get("Authorization") or "-"
+                f.write(f"{self.command} {self.path} {len(body)} {auth.replace(' ', '_')}\n")
         if not self.authorized():
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="git"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if ARGS.redirect_to:
+            self.send_response(ARGS.redirect_status)
+            self.send_header("Location", ARGS.redirect_to + self.path)
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
@@ -104,6 +115,8 @@ def main():
     p.add_argument("--port-file", required=True)
     p.add_argument("--auth")
     p.add_argument("--log")
+    p.add_argument("--redirect-to")
+    p.add_argument("--redirect-status", type=int, default=302)
     ARGS = p.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     tmp = ARGS.port_file + ".tmp"
