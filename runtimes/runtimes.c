@@ -33,11 +33,10 @@
 #include "path.h"
 #include "regex.h"
 #include "sha256.h"
+#include "toml.h"
 #include "treecopy.h"
 #include "url.h"
 #include "xalloc.h"
-
-#define TOML_PAIR_RE "^\\s*([A-Za-z_]+)\\s*=\\s*\"([^\"]*)\"\\s*(?:#.*)?$"
 
 extern const struct runtime runtime_nodejs, runtime_go, runtime_ruby;
 
@@ -73,54 +72,83 @@ static int sha256_hex_valid(const char *s)
 	return strlen(s) == 64 && strspn(s, "0123456789abcdefABCDEF") == 64;
 }
 
-int inventory_lookup(const char *text, size_t len, const char *url, const char *path,
-		     char hex[65], struct error *err)
+/* A string-valued key of an artifact, NULL when absent; another type is an error. */
+static int artifact_str(const char *name, const struct toml_value *a, const char *key,
+			const char **out, struct error *err)
 {
-	size_t i;
+	const struct toml_value *v = toml_get(a, key);
 
-	const char *p = text, *end = text + len;
-	struct buf cur_url = BUF_INIT, cur_sum = BUF_INIT;
-	int found = 0;
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (v->type != TOML_STRING || strlen(v->str) != v->len)
+		return error_set(err, "%s:%u: '%s' of an artifact must be a string, not %s", name, v->line,
+				 key, v->type == TOML_STRING ? "one holding NUL" : toml_type_name(v->type));
+	*out = v->str;
+	return 0;
+}
 
-	/* Each [[artifacts]] table ends at the next one; check the one that just ended. */
-	for (;;) {
-		const char *nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
-		size_t n = p < end ? (nl ? (size_t)(nl - p) : (size_t)(end - p)) : 0;
-		int boundary = p >= end || (n >= 13 && !strncmp(p, "[[artifacts]]", 13));
-		struct regex_match m;
-		int r;
+int inventory_lookup(const char *name, const char *text, size_t len, const char *url,
+		     const char *path, char hex[65], struct error *err)
+{
+	struct toml_value *doc = NULL;
+	const struct toml_value *arts;
+	unsigned found_line = 0;
+	size_t i, j;
+	int ret = -1;
 
-		if (boundary) {
-			if (cur_url.len && inventory_url_matches(cur_url.ptr, url, path) &&
-			    !strncmp(cur_sum.ptr, "sha256:", 7) && sha256_hex_valid(cur_sum.ptr + 7)) {
-				for (i = 0; i < 65; i++)
-					hex[i] = (char)tolower((unsigned char)cur_sum.ptr[7 + i]);
-				found = 1;
-				break;
-			}
-			buf_reset(&cur_url);
-			buf_reset(&cur_sum);
-			if (p >= end)
-				break;
-		} else {
-			r = regex_match(regex_static(TOML_PAIR_RE, 0), p, n, &m, err);
-			if (r < 0) {
-				found = -1;
-				break;
-			}
-			if (r && m.end[1] - m.start[1] == 3 && !strncmp(p + m.start[1], "url", 3)) {
-				buf_reset(&cur_url);
-				buf_add(&cur_url, p + m.start[2], m.end[2] - m.start[2]);
-			} else if (r && m.end[1] - m.start[1] == 8 && !strncmp(p + m.start[1], "checksum", 8)) {
-				buf_reset(&cur_sum);
-				buf_add(&cur_sum, p + m.start[2], m.end[2] - m.start[2]);
-			}
-		}
-		p = nl ? nl + 1 : end;
+	if (toml_parse(&doc, name, text, len, err) < 0)
+		return -1;
+	arts = toml_get(doc, "artifacts");
+	if (!arts) {
+		error_set(err, "%s: no [[artifacts]] in this inventory; it pins nothing", name);
+		goto out;
 	}
-	buf_release(&cur_url);
-	buf_release(&cur_sum);
-	return found;
+	if (arts->type != TOML_ARRAY) {
+		error_set(err, "%s:%u: 'artifacts' must be an array of tables ([[artifacts]]), not %s",
+			  name, arts->line, toml_type_name(arts->type));
+		goto out;
+	}
+	/* Every artifact is checked, not just up to the first match: the file is read whole or refused. */
+	for (i = 0; i < arts->n; i++) {
+		const struct toml_value *a = arts->items[i];
+		const char *u, *sum;
+
+		if (a->type != TOML_TABLE) {
+			error_set(err, "%s:%u: an artifact must be a table, not %s", name, a->line,
+				  toml_type_name(a->type));
+			goto out;
+		}
+		if (artifact_str(name, a, "url", &u, err) < 0 ||
+		    artifact_str(name, a, "checksum", &sum, err) < 0)
+			goto out;
+		if (!u || !sum) {
+			error_set(err, "%s:%u: an artifact without %s; each needs a url and a checksum", name,
+				  a->line, u ? "a checksum" : "a url");
+			goto out;
+		}
+		if (!inventory_url_matches(u, url, path))
+			continue;
+		if (strncmp(sum, "sha256:", 7) || !sha256_hex_valid(sum + 7)) {
+			error_set(err, "%s:%u: the artifact for '%s' has checksum '%.80s', which slugc cannot "
+				  "check; write it as sha256:<64 hex digits>", name, a->line, u, sum);
+			goto out;
+		}
+		if (found_line && strncasecmp(hex, sum + 7, 64)) {
+			error_set(err, "%s:%u: a second artifact for '%s' (the first is on line %u) has "
+				  "another checksum", name, a->line, u, found_line);
+			goto out;
+		}
+		if (!found_line) {
+			for (j = 0; j < 65; j++)
+				hex[j] = (char)tolower((unsigned char)sum[7 + j]);
+			found_line = a->line;
+		}
+	}
+	ret = found_line ? 1 : 0;
+out:
+	toml_free(doc);
+	return ret;
 }
 
 #define INVENTORY_MAX (4 * 1024 * 1024)
@@ -149,7 +177,9 @@ static int pin_for(const struct runtime_options *o, const struct resolved *out, 
 		path = out->url + n + 1;
 	if (buf_read_file(&text, o->inventory, INVENTORY_MAX, err) < 0)
 		return error_prefix(err, "%s", o->inventory_shown ? o->inventory_shown : "--inventory");
-	r = inventory_lookup(text.ptr, text.len, out->url, path, hex, err);
+	/* The app's inventory is named as the app knows it; --inventory as given. */
+	r = inventory_lookup(o->inventory_shown ? "inventory.toml" : o->inventory, text.ptr, text.len,
+			     out->url, path, hex, err);
 	buf_release(&text);
 	if (r > 0)
 		*by = xstrfmt("the pin in %s", o->inventory_shown ? o->inventory_shown : o->inventory);

@@ -168,8 +168,12 @@ void go_files_release(struct go_file *files, size_t nr);
  * with version, os, arch, url, checksum = "sha256:<hex>") pins for url, or
  * (path non-NULL, for a mirror) for an entry URL ending in "/" path:
  * 1 and hex filled (lowercase), 0 when it pins nothing for it, -1 on error.
+ * The whole file must be valid TOML (toml.h) with an [[artifacts]] array
+ * whose every entry has a string url and checksum; a matching entry must
+ * have a sha256 checksum, and two matching entries must agree. Anything
+ * else is an error naming NAME and the line: a pin is never skipped.
  */
-int inventory_lookup(const char *text, size_t len, const char *url, const char *path,
-		     char hex[65], struct error *err);
+int inventory_lookup(const char *name, const char *text, size_t len, const char *url,
+		     const char *path, char hex[65], struct error *err);
 
 #endif

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char hex[65];
 
 	nodejs_parse_shasums((const char *)data, size, "node-v20.1.0-linux-x64.tar.gz", hex, &err);
-	inventory_lookup((const char *)data, size, "https://nodejs.org/dist/v20.1.0/node-v20.1.0-linux-x64.tar.gz",
+	inventory_lookup("inventory.toml", (const char *)data, size, "https://nodejs.org/dist/v20.1.0/node-v20.1.0-linux-x64.tar.gz",
 			 "v20.1.0/node-v20.1.0-linux-x64.tar.gz", hex, &err);
 	return 0;
 }

@@ -183,26 +183,26 @@ static void inventory_real(void **state)
 
 	(void)state;
 	read_ref(&text, "heroku-buildpack-nodejs-inventory-node.toml");
-	assert_int_equal(inventory_lookup(text.ptr, text.len,
+	assert_int_equal(inventory_lookup("inventory.toml", text.ptr, text.len,
 		"https://nodejs.org/download/release/v14.20.1/node-v14.20.1-linux-x64.tar.gz", NULL, hex,
 		&err), 1);
 	assert_string_equal(hex, "0aab09a55c11fbd1e6c40356809a86eaaf3330fc96e26f9443f82d46d8f8da5f");
 	/* Through a mirror: the path below the mirror's base names the same artifact. */
 	memset(hex, 0, sizeof(hex));
-	assert_int_equal(inventory_lookup(text.ptr, text.len,
+	assert_int_equal(inventory_lookup("inventory.toml", text.ptr, text.len,
 		"http://mirror.internal/node/v14.20.1/node-v14.20.1-linux-x64.tar.gz",
 		"v14.20.1/node-v14.20.1-linux-x64.tar.gz", hex, &err), 1);
 	assert_string_equal(hex, "0aab09a55c11fbd1e6c40356809a86eaaf3330fc96e26f9443f82d46d8f8da5f");
 	/* The last artifact in the file, the first, and one that is not there. */
-	assert_int_equal(inventory_lookup(text.ptr, text.len,
+	assert_int_equal(inventory_lookup("inventory.toml", text.ptr, text.len,
 		"https://nodejs.org/download/release/v26.7.0/node-v26.7.0-linux-x64.tar.gz", NULL, hex,
 		&err), 1);
 	assert_string_equal(hex, "bd6b6c31e377bad9ad579bed72e5bc11f4c879ac9452ad51d30e646ea3d828df");
-	assert_int_equal(inventory_lookup(text.ptr, text.len,
+	assert_int_equal(inventory_lookup("inventory.toml", text.ptr, text.len,
 		"https://nodejs.org/download/release/v99.0.0/node-v99.0.0-linux-x64.tar.gz",
 		"v99.0.0/node-v99.0.0-linux-x64.tar.gz", hex, &err), 0);
 	/* A path must match whole components: "4.20.1/..." is not "v14.20.1/...". */
-	assert_int_equal(inventory_lookup(text.ptr, text.len, "http://m/x",
+	assert_int_equal(inventory_lookup("inventory.toml", text.ptr, text.len, "http://m/x",
 		"4.20.1/node-v14.20.1-linux-x64.tar.gz", hex, &err), 0);
 	buf_release(&text);
 }
@@ -221,21 +221,50 @@ static void inventory_edges(void **state)
 		"[[artifacts]]\n"
 		"url = \"https://x/c.tgz\"\n"
 		"checksum = \"sha256:not-hex-not-hex-not-hex-not-hex-not-hex-not-hex-not-hex-not-hex-\"\n"
-		"[[artifacts]]\n"
-		"checksum = \"sha256:1111111111111111111111111111111111111111111111111111111111111111\"\n";
+		"[[ artifacts ]]\n"
+		"url = 'https://x/d.tgz'\n"
+		"checksum = '''sha256:1111111111111111111111111111111111111111111111111111111111111111'''\n";
+	const char *bad_tail = "[[artifacts]]\nurl = \"https://x/\\u0065.tgz\"\nchecksum.x = 1\n";
+	const char *two = "[[artifacts]]\nurl = \"u\"\nchecksum = \"sha256:"
+			  "1111111111111111111111111111111111111111111111111111111111111111\"\n"
+			  "[[artifacts]]\nurl = \"u\"\nchecksum = \"sha256:"
+			  "2222222222222222222222222222222222222222222222222222222222222222\"\n";
 	struct error err = ERROR_INIT;
+	char *bad = xstrfmt("%s%s", doc, bad_tail);
 	char hex[65];
 
 	(void)state;
-	/* Only sha256 checksums pin. */
-	assert_int_equal(inventory_lookup(doc, strlen(doc), "https://x/a.tgz", NULL, hex, &err), 0);
 	/* CRLF, spacing, comments and uppercase hex are fine; the pin is lowercased. */
-	assert_int_equal(inventory_lookup(doc, strlen(doc), "https://x/b.tgz", NULL, hex, &err), 1);
+	assert_int_equal(inventory_lookup("inv", doc, strlen(doc), "https://x/b.tgz", NULL, hex, &err), 1);
 	assert_string_equal(hex, "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
-	assert_int_equal(inventory_lookup(doc, strlen(doc), "https://x/c.tgz", NULL, hex, &err), 0);
-	/* An entry without a url pins nothing, not even an empty path. */
-	assert_int_equal(inventory_lookup(doc, strlen(doc), "", "", hex, &err), 0);
-	assert_int_equal(inventory_lookup("", 0, "https://x/b.tgz", NULL, hex, &err), 0);
+	/* Literal and multi-line strings pin like basic ones. */
+	assert_int_equal(inventory_lookup("inv", doc, strlen(doc), "https://x/d.tgz", NULL, hex, &err), 1);
+	assert_string_equal(hex, "1111111111111111111111111111111111111111111111111111111111111111");
+	assert_int_equal(inventory_lookup("inv", doc, strlen(doc), "https://x/z.tgz", NULL, hex, &err), 0);
+	/* A matching artifact with a checksum slugc cannot check is an error, not "no pin". */
+	assert_int_equal(inventory_lookup("inv", doc, strlen(doc), "https://x/a.tgz", NULL, hex, &err), -1);
+	assert_string_equal(err.msg, "inv:2: the artifact for 'https://x/a.tgz' has checksum 'md5:0123', "
+			    "which slugc cannot check; write it as sha256:<64 hex digits>");
+	assert_int_equal(inventory_lookup("inv", doc, strlen(doc), "https://x/c.tgz", NULL, hex, &err), -1);
+	/* Anything wrong anywhere in the file fails every lookup: a checksum that is a table. */
+	assert_int_equal(inventory_lookup("inv", bad, strlen(bad), "https://x/b.tgz", NULL, hex, &err), -1);
+	assert_string_equal(err.msg, "inv:17: 'checksum' of an artifact must be a string, not table");
+	/* An empty file, one without [[artifacts]], an artifact without a url. */
+	assert_int_equal(inventory_lookup("inv", "", 0, "https://x/b.tgz", NULL, hex, &err), -1);
+	assert_string_equal(err.msg, "inv: no [[artifacts]] in this inventory; it pins nothing");
+	assert_int_equal(inventory_lookup("inv", "artifacts = 1\n", 14, "u", NULL, hex, &err), -1);
+	assert_string_equal(err.msg, "inv:1: 'artifacts' must be an array of tables ([[artifacts]]), "
+			    "not integer");
+	assert_int_equal(inventory_lookup("inv", "[[artifacts]]\nchecksum = \"x\"\n", 29, "", "", hex, &err), -1);
+	assert_string_equal(err.msg, "inv:1: an artifact without a url; each needs a url and a checksum");
+	/* The reported bug: a malformed header is refused, naming the line. */
+	assert_int_equal(inventory_lookup("inv", "[[artifacts]\nurl = \"u\"\n", 23, "u", NULL, hex, &err), -1);
+	assert_string_equal(err.msg, "inv:1: table header not closed with ']]'");
+	/* Two artifacts for one URL must agree. */
+	assert_int_equal(inventory_lookup("inv", two, strlen(two), "u", NULL, hex, &err), -1);
+	assert_string_equal(err.msg, "inv:4: a second artifact for 'u' (the first is on line 1) has "
+			    "another checksum");
+	free(bad);
 }
 
 int main(void)
