@@ -97,8 +97,14 @@ int envdir_load(const char *dir, struct strvec *vars, struct error *err)
 			error_set(err, "--env-dir: %s holds a NUL byte", name);
 			goto out;
 		}
-		if (looks_secret(name))
+		/* Every value's URL credentials; the whole value of a secret-looking name. */
+		out_add_url_secrets(value.ptr);
+		if (looks_secret(name)) {
+			if (!out_secret_redactable(value.ptr))
+				out_warn("--env-dir: %s is shorter than 4 characters, too short to be "
+					 "redacted from the output", name);
 			out_add_secret(value.ptr);
+		}
 		strvec_pushf(vars, "%s=%s", name, value.ptr);
 	}
 	ret = 0;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,7 +14,6 @@
 
 static enum out_level level = OUT_NORMAL;
 static int json_mode;
-static struct strvec secrets = STRVEC_INIT;
 static size_t progress_width;          /* bytes of the bar on screen; 0: none */
 static struct timespec progress_last;  /* when it was last drawn */
 
@@ -38,34 +38,270 @@ int out_is_tty(void)
 	return isatty(STDERR_FILENO);
 }
 
-void out_add_secret(const char *secret)
+/*
+ * Secrets are matched by value. Rules (docs/security.md, "Secrets never
+ * appear in output"):
+ *  - under SECRET_MIN (4) bytes: never matched (it would erase ordinary
+ *    text, and no real secret is that short); out_secret_redactable() lets
+ *    callers warn about such a value;
+ *  - plain configuration words (true, no, none, ...): never matched;
+ *  - SECRET_MIN to SECRET_ANYWHERE - 1 (7) bytes: matched as a whole token
+ *    only, not inside a longer word or number ("1234" in "12345" stays);
+ *  - SECRET_ANYWHERE (8) bytes or more: matched anywhere;
+ *  - a multi-line value is registered line by line, as output is redacted
+ *    a line at a time; a value with '"' or '\' also in its JSON form.
+ * Independently of registration, the password of every URL in any line
+ * (scheme://user:password@host) is replaced, whatever its length.
+ */
+#define SECRET_MIN 4
+#define SECRET_ANYWHERE 8
+#define REDACTED "[REDACTED]"
+/* A user name alone may be a token (https://TOKEN@host): one this long is taken for one. */
+#define USER_TOKEN_MIN 16
+
+struct secret {
+	char *s;
+	size_t len;
+	int whole_token;
+};
+
+static struct secret *secrets;
+static size_t nsecrets, alloc_secrets;
+
+static int is_config_word(const char *s, size_t len)
 {
-	/* Very short strings would redact ordinary words; no real token is that short. */
-	if (!secret || strlen(secret) < 4 || strvec_find(&secrets, secret) >= 0)
-		return;
-	strvec_push(&secrets, secret);
+	static const char *const words[] = {
+		"true", "false", "yes", "no", "on", "off", "null", "none", "nil", "enabled",
+		"disabled", "enable", "disable", NULL,
+	};
+	size_t i;
+
+	for (i = 0; words[i]; i++)
+		if (strlen(words[i]) == len && !strncasecmp(s, words[i], len))
+			return 1;
+	return 0;
 }
 
-static void redact(struct buf *b)
+int out_secret_redactable(const char *secret)
+{
+	/* A multi-line value is redacted line by line. */
+	if (strchr(secret, '\n'))
+		return 1;
+	return strlen(secret) >= SECRET_MIN || !*secret || is_config_word(secret, strlen(secret));
+}
+
+static void add_one(const char *s, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < secrets.nr; i++) {
-		const char *s = secrets.v[i];
-		size_t slen = strlen(s);
-		char *hit;
+	while (len && (s[len - 1] == '\r' || s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (len < SECRET_MIN || is_config_word(s, len))
+		return;
+	for (i = 0; i < nsecrets; i++)
+		if (secrets[i].len == len && !memcmp(secrets[i].s, s, len))
+			return;
+	if (nsecrets == alloc_secrets) {
+		alloc_secrets = alloc_secrets ? 2 * alloc_secrets : 16;
+		secrets = xrealloc(secrets, alloc_secrets * sizeof(*secrets));
+	}
+	secrets[nsecrets].s = xstrndup(s, len);
+	secrets[nsecrets].len = len;
+	secrets[nsecrets].whole_token = len < SECRET_ANYWHERE;
+	nsecrets++;
+}
 
-		while ((hit = memmem(b->ptr, b->len, s, slen))) {
-			struct buf nb = BUF_INIT;
-			size_t off = (size_t)(hit - b->ptr);
+void out_add_secret(const char *secret)
+{
+	const char *line, *nl;
+	struct buf j = BUF_INIT;
 
-			buf_add(&nb, b->ptr, off);
-			buf_addstr(&nb, "[REDACTED]");
-			buf_add(&nb, hit + slen, b->len - off - slen);
-			buf_release(b);
-			*b = nb;
+	if (!secret)
+		return;
+	for (line = secret; line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		add_one(line, nl ? (size_t)(nl - line) : strlen(line));
+	}
+	/* As a JSON string shows it (--json, error bodies): '"' and '\' escaped. */
+	if (!strchr(secret, '\n') && strpbrk(secret, "\"\\")) {
+		const char *p;
+
+		for (p = secret; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				buf_addch(&j, '\\');
+			buf_addch(&j, *p);
+		}
+		add_one(j.ptr, j.len);
+	}
+	buf_release(&j);
+}
+
+static int is_word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/*
+ * The next URL's user information in text[from..len): 1 with *user (up to
+ * the ':' or the '@'), *pass (after the ':', or pass_len 0) and *next (where
+ * to go on), 0 when there is none. The authority ends at '/', '?', '#',
+ * whitespace, a quote or a bracket; its last '@' ends the user information,
+ * whose first ':' starts the password.
+ */
+static int next_userinfo(const char *text, size_t len, size_t from, size_t *user, size_t *user_len,
+			 size_t *pass, size_t *pass_len, size_t *next)
+{
+	while (from + 3 <= len) {
+		const char *sep = memmem(text + from, len - from, "://", 3);
+		size_t start, end, at = 0, k;
+		int scheme;
+
+		if (!sep)
+			return 0;
+		start = (size_t)(sep - text);
+		k = start;
+		while (k > 0 && (is_word_char(text[k - 1]) || text[k - 1] == '+' || text[k - 1] == '-' ||
+				 text[k - 1] == '.'))
+			k--;
+		scheme = k < start;
+		end = start + 3;
+		while (end < len && !strchr("/?#\"'<>()[]{}` \t\r\n", text[end]))
+			end++;
+		for (k = start + 3; k < end; k++)
+			if (text[k] == '@')
+				at = k;
+		*next = end;
+		if (!scheme || !at) {
+			from = end > start + 3 ? end : start + 3;
+			continue;
+		}
+		*user = start + 3;
+		*pass_len = 0;
+		for (k = start + 3; k < at && text[k] != ':'; k++)
+			;
+		*user_len = k - *user;
+		if (k < at) {
+			*pass = k + 1;
+			*pass_len = at - k - 1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Register s[0..len) and, when it differs, its percent-decoded form. */
+static void add_with_decoded(const char *s, size_t len)
+{
+	struct buf d = BUF_INIT;
+	size_t i;
+
+	add_one(s, len);
+	for (i = 0; i < len; i++) {
+		if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			buf_addch(&d, hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else {
+			buf_addch(&d, s[i]);
 		}
 	}
+	if (d.len != len)
+		add_one(d.ptr, d.len);
+	buf_release(&d);
+}
+
+void out_add_url_secrets(const char *text)
+{
+	size_t from = 0, user, user_len, pass, pass_len, next, len = strlen(text);
+
+	while (next_userinfo(text, len, from, &user, &user_len, &pass, &pass_len, &next)) {
+		if (pass_len)
+			add_with_decoded(text + pass, pass_len);
+		else if (user_len >= USER_TOKEN_MIN)
+			add_with_decoded(text + user, user_len);
+		from = next;
+	}
+}
+
+struct range {
+	size_t a, b;
+};
+
+static void range_add(struct range **v, size_t *n, size_t *alloc, size_t a, size_t b)
+{
+	if (*n == *alloc) {
+		*alloc = *alloc ? 2 * *alloc : 8;
+		*v = xrealloc(*v, *alloc * sizeof(**v));
+	}
+	(*v)[*n].a = a;
+	(*v)[*n].b = b;
+	(*n)++;
+}
+
+static int range_cmp(const void *x, const void *y)
+{
+	const struct range *p = x, *q = y;
+
+	return p->a < q->a ? -1 : p->a > q->a;
+}
+
+/*
+ * Every match is found in the line as it was, then all are replaced at
+ * once (overlaps merged): no replacement can create or hide another match.
+ */
+static void redact(struct buf *b)
+{
+	struct range *r = NULL;
+	struct buf nb = BUF_INIT;
+	size_t n = 0, alloc = 0, i, off, user, user_len, pass, pass_len, next;
+
+	for (i = 0; i < nsecrets; i++) {
+		const struct secret *s = &secrets[i];
+		char *hit;
+
+		for (off = 0; off < b->len && (hit = memmem(b->ptr + off, b->len - off, s->s, s->len));) {
+			size_t at = (size_t)(hit - b->ptr);
+
+			off = at + 1;
+			if (s->whole_token && ((at > 0 && is_word_char(b->ptr[at - 1])) ||
+					       (at + s->len < b->len && is_word_char(b->ptr[at + s->len]))))
+				continue;
+			range_add(&r, &n, &alloc, at, at + s->len);
+			off = at + s->len;
+		}
+	}
+	for (off = 0; next_userinfo(b->ptr, b->len, off, &user, &user_len, &pass, &pass_len, &next);
+	     off = next) {
+		if (pass_len && !(pass_len == strlen(REDACTED) && !memcmp(b->ptr + pass, REDACTED, pass_len)))
+			range_add(&r, &n, &alloc, pass, pass + pass_len);
+		else if (!pass_len && user_len >= USER_TOKEN_MIN)
+			range_add(&r, &n, &alloc, user, user + user_len);
+	}
+	if (!n)
+		return;
+	qsort(r, n, sizeof(*r), range_cmp);
+	off = 0;
+	for (i = 0; i < n; i++) {
+		size_t start = r[i].a, end = r[i].b;
+
+		while (i + 1 < n && r[i + 1].a < end) {
+			i++;
+			if (r[i].b > end)
+				end = r[i].b;
+		}
+		buf_add(&nb, b->ptr + off, start - off);
+		buf_addstr(&nb, REDACTED);
+		off = end;
+	}
+	buf_add(&nb, b->ptr + off, b->len - off);
+	buf_release(b);
+	*b = nb;
+	free(r);
 }
 
 char *out_redact(const char *s)
@@ -237,7 +473,13 @@ void out_progress_end(void)
 
 void out_release(void)
 {
-	strvec_clear(&secrets);
+	size_t i;
+
+	for (i = 0; i < nsecrets; i++)
+		free(secrets[i].s);
+	free(secrets);
+	secrets = NULL;
+	nsecrets = alloc_secrets = 0;
 	level = OUT_NORMAL;
 	json_mode = 0;
 }

@@ -46,8 +46,22 @@ void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_progress(const char *label, uint64_t done, uint64_t total);
 void out_progress_end(void);
 
-/* Never show this string again; every later line has it replaced by "[REDACTED]". */
+/*
+ * Never show this string again; every later line has it replaced by
+ * "[REDACTED]": anywhere when 8 bytes or longer, as a whole token when 4 to
+ * 7, not at all when shorter or a plain word ("true", "none"); each line of
+ * a multi-line value on its own. The passwords of URLs in any line
+ * (scheme://user:password@...), and user names alone of 16 bytes or more
+ * (scheme://TOKEN@...), are redacted without being registered.
+ */
 void out_add_secret(const char *secret);
+/*
+ * Register the credentials of every URL in text: each password (as written
+ * and percent-decoded), and a user name alone of 16 bytes or more (a token).
+ */
+void out_add_url_secrets(const char *text);
+/* Whether out_add_secret() can hide this value (else: too short to match safely). */
+int out_secret_redactable(const char *secret);
 /* Redact registered secrets in a copy of s (caller frees). */
 char *out_redact(const char *s);
 /* Forget secrets and settings (end of main). */
