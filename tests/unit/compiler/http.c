@@ -536,6 +536,87 @@ static void redirects_never_reach_files(void **state)
 	free(part);
 }
 
+/* Whether any request the header log at path records carries an Authorization header. */
+static int any_authorization(const char *path)
+{
+	struct buf text = BUF_INIT;
+	struct error err = ERROR_INIT;
+	int found;
+
+	if (fs_exists(path) && buf_read_file(&text, path, 0, &err) < 0)
+		fail_msg("%s", err.msg);
+	found = text.len && strcasestr(text.ptr, "\"Authorization\"") != NULL;
+	buf_release(&text);
+	return found;
+}
+
+/*
+ * libcurl keeps credentials on their origin (CURLOPT_UNRESTRICTED_AUTH off,
+ * no netrc): a mirror URL's user:password and an API request's
+ * Authorization header reach the first server, never a second one on
+ * another port that a redirect names.
+ */
+static void credentials_stay_on_their_origin(void **state)
+{
+	struct http_options o = test_options();
+	struct error err = ERROR_INIT;
+	struct strvec headers = STRVEC_INIT;
+	struct http_request rq = HTTP_REQUEST_INIT;
+	struct http_response rs = HTTP_RESPONSE_INIT;
+	char *pf2 = xstrfmt("%s/port2", dir), *hlog2 = xstrfmt("%s/headers2.log", dir);
+	char *log2 = xstrfmt("%s/requests2.log", dir), *json, *url, *part = part_path(), *netrc;
+	const char *home = getenv("HOME");
+	char *old_home = home ? xstrdup(home) : NULL;
+	pid_t pid2;
+	int port2;
+
+	(void)state;
+	reset();
+	pid2 = start_mirror(pf2, (const char *const[]){ "--log-headers", hlog2, "--log", log2, NULL },
+			    &port2);
+	json = xstrfmt("[{\"path\": \"/moved\", \"action\": \"redirect\", \"times\": -1, "
+		       "\"location\": \"http://127.0.0.1:%d" BLOB "\"}]", port2);
+	set_faults(json);
+	/* ~/.netrc is never read by libcurl here: an entry for the second server must not be used. */
+	setenv("HOME", dir, 1);
+	netrc = xstrfmt("%s/.netrc", dir);
+	write_file(netrc, "machine 127.0.0.1 login n password netrc-secret-pw\n",
+		   strlen("machine 127.0.0.1 login n password netrc-secret-pw\n"));
+
+	url = xstrfmt("http://mirror-user:mirror-secret-pw@127.0.0.1:%d/moved", port);
+	if (http_download(url, part, &o, NULL, NULL, &err) < 0)
+		fail_msg("download failed: %s", err.msg);
+	assert_true(any_authorization(hlogpath));
+	assert_false(any_authorization(hlog2));
+
+	reset();
+	set_faults(json);
+	strvec_push(&headers, "Authorization: Bearer api-secret-token");
+	free(url);
+	url = url_of("/moved");
+	rq.url = url;
+	rq.headers = &headers;
+	assert_int_equal(http_request(&rq, &rs, &o, &err), 0);
+	assert_int_equal(rs.status, 200);
+	assert_true(any_authorization(hlogpath));
+	assert_false(any_authorization(hlog2));
+
+	if (old_home)
+		setenv("HOME", old_home, 1);
+	http_response_release(&rs);
+	stop_mirror(&pid2);
+	unlink(netrc);
+	strvec_clear(&headers);
+	free(old_home);
+	free(netrc);
+	free(json);
+	free(url);
+	free(part);
+	free(pf2);
+	free(hlog2);
+	free(log2);
+}
+
 static void get_is_bounded(void **state)
 {
 	struct http_options o = test_options();
@@ -1037,6 +1118,7 @@ int main(void)
 		cmocka_unit_test(download_honours_retry_after),
 		cmocka_unit_test(download_slow_server_times_out),
 		cmocka_unit_test(redirects_never_reach_files),
+		cmocka_unit_test(credentials_stay_on_their_origin),
 		cmocka_unit_test(get_is_bounded),
 		cmocka_unit_test(file_urls_only_when_allowed),
 		cmocka_unit_test(https_self_signed_is_refused),
