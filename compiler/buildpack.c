@@ -356,7 +356,7 @@ static int fetch_tgz(struct buildpack *bp, const char *dest, const char *work_di
 	struct http_options o = HTTP_OPTIONS_INIT;
 	unsigned char digest[32];
 	char hex[SHA256_HEX_LEN + 1];
-	char *archive = xstrfmt("%s.download", dest);
+	char *archive = xstrfmt("%s.download", dest), *bin = NULL;
 	int ret = -1;
 
 	(void)work_dir;
@@ -374,14 +374,22 @@ static int fetch_tgz(struct buildpack *bp, const char *dest, const char *work_di
 	}
 	bp->sha256 = xstrdup(hex);
 	out_info("%s sha256 %s%s", bp->name, hex, bp->fragment ? " (pinned)" : "");
-	if (extract_archive(archive, dest, 1, BUILDPACK_MAX_UNPACKED, err) < 0) {
+	/* Heroku's registry packs bin/ at the top; GitHub's tarballs put one directory first. */
+	if (extract_archive(archive, dest, 0, BUILDPACK_MAX_UNPACKED, err) < 0) {
 		error_prefix(err, "buildpack '%s'", bp->shown);
 		goto out;
+	}
+	bin = path_join(dest, "bin");
+	if (!fs_is_dir(bin)) {
+		bp->dir = extract_top_dir(dest, err);
+		if (!bp->dir)
+			goto out;
 	}
 	ret = 0;
 out:
 	unlink(archive);
 	free(archive);
+	free(bin);
 	return ret;
 }
 
@@ -408,8 +416,9 @@ int buildpack_fetch(struct buildpack *bp, const char *cache_opt, const char *des
 	case BUILDPACK_NATIVE:
 		return error_setk(err, ERROR_INTERNAL, "a native step has nothing to fetch");
 	}
-	bp->dir = xstrdup(dest);
-	compile = path_join(dest, "bin/compile");
+	if (!bp->dir)
+		bp->dir = xstrdup(dest);
+	compile = path_join(bp->dir, "bin/compile");
 	if (!fs_exists(compile)) {
 		error_set(err, "buildpack '%s' has no bin/compile: it is not a classic buildpack",
 			  bp->shown);
