@@ -237,13 +237,17 @@ out:
 /* app.json: {"buildpacks": [{"url": REF}, ...]}; 0 when it has no "buildpacks". */
 static int read_app_json(struct buildpack_list *l, const char *path, struct error *err)
 {
-	struct json *doc = json_load(path, APP_JSON_MAX, err);
+	struct error jerr = ERROR_INIT;
+	struct json *doc = json_load(path, APP_JSON_MAX, &jerr);
 	const struct json *list, *e;
 	unsigned i = 0;
 	int ret = -1;
 
-	if (!doc)
-		return -1;
+	/* app.json serves other tools too (Heroku Button, review apps): a broken one is not ours. */
+	if (!doc) {
+		out_warn("app.json ignored: %s", jerr.msg);
+		return 0;
+	}
 	list = json_get(doc, "buildpacks");
 	if (!json_is_object(doc) || !list) {
 		ret = 0;

@@ -13,7 +13,7 @@ static const char usage[] =
 	"Print the buildpacks `slugc compile` would run for SOURCE, in order, and\n"
 	"where the list comes from: --buildpack, the BUILDPACK_URL config var (from\n"
 	"--env-dir), the app's .buildpacks, app.json's \"buildpacks\", or, with none\n"
-	"of them, the languages slugc detects. Nothing is fetched or run.\n"
+	"of them, the languages slugc detects. No buildpack is fetched or run.\n"
 	"\n"
 	"      --buildpack REF   as for compile (repeatable)\n"
 	"      --env-dir DIR     config vars (BUILDPACK_URL)\n"

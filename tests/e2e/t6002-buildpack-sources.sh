@@ -95,6 +95,13 @@ test_expect_success 'app.json buildpacks select when there is no .buildpacks' '
 	equal "$(json a2.json "d[\"slugc\"][\"buildpacks_from\"]")" "app.json"
 '
 
+test_expect_success 'a broken app.json is ignored with a warning; detection builds the app' '
+	cp -r app a5 && echo "{ not json" >a5/app.json && echo "web: cat index.txt" >a5/Procfile &&
+	expect_exit 0 slugc compile a5 -o a5.tgz &&
+	contains err "app.json ignored" &&
+	equal "$(json a5.json "d[\"slugc\"][\"buildpacks\"]")" "[\"procfile\"]"
+'
+
 test_expect_success 'BUILDPACK_URL beats the app'"'"'s files; --buildpack beats everything' '
 	touch a1/beta.marker a1/alpha.marker &&
 	expect_exit 0 slugc compile a1 --env-dir env-bp -o a3.tgz &&
