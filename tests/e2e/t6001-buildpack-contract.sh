@@ -176,7 +176,7 @@ test_expect_success 'files outside BUILD_DIR stay out; leftover processes are ki
 make_buildpack bp-slow "exit 0" 'echo "going to sleep"; sleep 600'
 
 test_expect_success '--timeout stops a buildpack that takes too long' '
-	compile_refused "did not finish within 2 seconds" app --buildpack ./bp-slow --timeout 2 &&
+	compile_refused "did not finish within 10 seconds" app --buildpack ./bp-slow --timeout 10 &&
 	contains out "going to sleep"
 '
 
