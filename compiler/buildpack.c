@@ -354,8 +354,7 @@ out:
 	return ret;
 }
 
-static int fetch_tgz(struct buildpack *bp, const char *dest, const char *work_dir,
-		     struct error *err)
+static int fetch_tgz(struct buildpack *bp, const char *dest, struct error *err)
 {
 	struct http_options o = HTTP_OPTIONS_INIT;
 	unsigned char digest[32];
@@ -363,7 +362,6 @@ static int fetch_tgz(struct buildpack *bp, const char *dest, const char *work_di
 	char *archive = xstrfmt("%s.download", dest), *bin = NULL;
 	int ret = -1;
 
-	(void)work_dir;
 	o.progress = 1;
 	o.label = bp->name;
 	if (http_download(bp->url, archive, &o, digest, NULL, err) < 0) {
@@ -398,7 +396,7 @@ out:
 }
 
 int buildpack_fetch(struct buildpack *bp, const char *cache_opt, const char *dest,
-		    const char *work_dir, struct error *err)
+		    struct error *err)
 {
 	char *compile = NULL;
 	int ret = -1;
@@ -414,7 +412,7 @@ int buildpack_fetch(struct buildpack *bp, const char *cache_opt, const char *des
 			return -1;
 		break;
 	case BUILDPACK_TGZ:
-		if (fetch_tgz(bp, dest, work_dir, err) < 0)
+		if (fetch_tgz(bp, dest, err) < 0)
 			return -1;
 		break;
 	case BUILDPACK_NATIVE:

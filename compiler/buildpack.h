@@ -86,7 +86,7 @@ void buildpack_list_release(struct buildpack_list *l);
  * (checked against a #sha256= pin). Fills bp->dir, bp->commit or bp->sha256.
  */
 int buildpack_fetch(struct buildpack *bp, const char *cache_opt, const char *dest,
-		    const char *work_dir, struct error *err);
+		    struct error *err);
 
 /*
  * Parse bin/release's YAML: a mapping with optional default_process_types

@@ -347,7 +347,7 @@ static int run_external(struct steps *s, size_t i, struct buildpack *bp, struct 
 	int ret = -1;
 
 	out_step("Fetching buildpack %s", bp->shown);
-	if (buildpack_fetch(bp, s->b->opt.cache_dir, dest, s->b->work_dir, err) < 0 ||
+	if (buildpack_fetch(bp, s->b->opt.cache_dir, dest, err) < 0 ||
 	    detect(s, bp, err) < 0)
 		goto out;
 	out_step("%s app detected", bp->description);
