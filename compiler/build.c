@@ -26,6 +26,8 @@ void build_init(struct build *b, const struct build_options *opt)
 	strvec_init(&b->buildpacks);
 	strvec_init(&b->config);
 	strvec_init(&b->be.env);
+	strvec_init(&b->config_vars);
+	strvec_init(&b->addons);
 }
 
 void build_release(struct build *b)
@@ -61,6 +63,9 @@ void build_release(struct build *b)
 	for (i = 0; i < b->be.nheld; i++)
 		close(b->be.held[i]);
 	strvec_clear(&b->buildpacks);
+	buildpack_list_release(&b->bps);
+	strvec_clear(&b->config_vars);
+	strvec_clear(&b->addons);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -107,18 +112,10 @@ static int run_stage(struct build *b, const char *name, int (*fn)(struct build *
 	return r;
 }
 
-int build_run(struct build *b, struct error *err)
+int build_prepare_source(struct build *b, struct error *err)
 {
 	int64_t env_epoch;
 
-	/*
-	 * The output files are created first, as temporaries beside their
-	 * targets: an unwritable output directory fails before any work, and
-	 * nothing appears at the targets until the end.
-	 */
-	if (tempfile_open(&b->slug, b->opt.output, err) < 0 ||
-	    tempfile_open(&b->manifest, b->manifest_path, err) < 0)
-		return -1;
 	if (build_env_epoch(&env_epoch, err) < 0)
 		return -1;
 
@@ -134,9 +131,29 @@ int build_run(struct build *b, struct error *err)
 			       : env_epoch >= 0 ? env_epoch
 			       : b->commit_time >= 0 ? b->commit_time : BUILD_DEFAULT_EPOCH;
 
-	if (run_stage(b, "tree", tree_run, err) < 0 || run_stage(b, "detect", detect_run, err) < 0 ||
-	    run_stage(b, "runtimes", install_run, err) < 0 || run_stage(b, "build", deps_run, err) < 0 ||
-	    run_stage(b, "release", release_run, err) < 0 ||
+	return run_stage(b, "tree", tree_run, err);
+}
+
+int build_run(struct build *b, struct error *err)
+{
+	/*
+	 * The output files are created first, as temporaries beside their
+	 * targets: an unwritable output directory fails before any work, and
+	 * nothing appears at the targets until the end.
+	 */
+	if (tempfile_open(&b->slug, b->opt.output, err) < 0 ||
+	    tempfile_open(&b->manifest, b->manifest_path, err) < 0)
+		return -1;
+	if (build_prepare_source(b, err) < 0 || run_stage(b, "detect", detect_run, err) < 0)
+		return -1;
+	if (b->bps.nr) {
+		if (run_stage(b, "buildpacks", steps_run, err) < 0)
+			return -1;
+	} else if (run_stage(b, "runtimes", install_run, err) < 0 ||
+		   run_stage(b, "build", deps_run, err) < 0) {
+		return -1;
+	}
+	if (run_stage(b, "release", release_run, err) < 0 ||
 	    run_stage(b, "pack", pack_run, err) < 0 || run_stage(b, "manifest", manifest_run, err) < 0)
 		return -1;
 

@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include "buildpack.h"
 #include "detectors.h"
 #include "fsutil.h"
 #include "procfile.h"
@@ -42,17 +43,21 @@ struct build_options {
 	uint64_t max_size;      /* bytes; the hard limit */
 	unsigned jobs;          /* compression threads */
 	int level;              /* compression level */
+	const struct strvec *buildpacks; /* --buildpack REFs, in order, or NULL */
+	unsigned timeout;       /* --timeout: seconds the buildpack steps may take in all */
 };
 
 #define BUILD_OPTIONS_INIT { NULL, NULL, NULL, NULL, 0, -1, NULL, NULL, NULL, NULL, 0, \
 			     "slug.tgz", NULL, \
 			     BUILD_DEFAULT_STACK, (uint64_t)BUILD_DEFAULT_MAX_SIZE_MB << 20, 0, \
-			     BUILD_DEFAULT_LEVEL }
+			     BUILD_DEFAULT_LEVEL, NULL, BUILD_DEFAULT_TIMEOUT }
 
 #define BUILD_DEFAULT_STACK "heroku-24"
 #define BUILD_DEFAULT_MAX_SIZE_MB 500
 #define BUILD_SOFT_LIMIT_MB 300
 #define BUILD_DEFAULT_LEVEL 6
+/* Heroku's limit for a slug compile: 15 minutes. */
+#define BUILD_DEFAULT_TIMEOUT (15 * 60)
 /* 1980-01-01T00:00:00Z, the mtime when neither SOURCE_DATE_EPOCH nor a commit gives one. */
 #define BUILD_DEFAULT_EPOCH 315532800
 
@@ -84,18 +89,22 @@ struct build {
 	/* detect */
 	struct detection_list detections; /* in build order */
 	char *buildpack_description;      /* the last (primary) language's description */
-	struct strvec buildpacks;         /* detector names, in order */
+	struct strvec buildpacks;         /* detector names, in order (no buildpack list) */
+	struct buildpack_list bps;        /* the buildpack list, when there is one (buildpack.h) */
 
 	/* runtimes and build */
 	char *cache;                      /* the cache directory, once a runtime needs it */
 	char *app_cache;                  /* this app's build cache in it */
 	char *home;                       /* HOME of the build steps, in the work dir */
 	struct strvec config;             /* config vars from --env-dir */
+	int config_loaded;
 	struct resolved *runtimes;        /* runtimes[i] for detections.v[i]; .runtime NULL if none */
 	struct build_env be;
 
 	/* release */
 	struct procfile process_types;
+	struct strvec config_vars;        /* bin/release config_vars, merged in list order */
+	struct strvec addons;             /* bin/release addons, in list order */
 
 	/* pack */
 	int64_t source_date_epoch;
@@ -130,6 +139,21 @@ int build_runtime_options(const struct build_options *opt, const char *lang, con
 /* "SHA256:<hex>" of the slug. */
 void build_checksum(const struct build *b, char out[8 + SHA256_HEX_LEN]);
 
+/* The config vars of --env-dir, loaded once into b->config. */
+int build_load_config(struct build *b, struct error *err);
+/* Set each "NAME=value" of config in env. */
+void build_export_config(const struct strvec *config, struct strvec *env);
+/*
+ * The build environment, the app's build cache and its lock, HOME and TMPDIR
+ * (runtimes stage); config vars are exported into be.env when export_config.
+ */
+int install_prepare(struct build *b, int export_config, struct error *err);
+/* Install the runtime of detections.v[i] / run its dependency step (runtimes[] allocated). */
+int install_language(struct build *b, size_t i, struct error *err);
+int deps_language(struct build *b, size_t i, struct error *err);
+/* Work dir, source and tree stages only (slugc buildpacks). */
+int build_prepare_source(struct build *b, struct error *err);
+
 /* The stages, in pipeline order. */
 int source_run(struct build *b, struct error *err);
 int tree_run(struct build *b, struct error *err);
@@ -138,6 +162,8 @@ int build_materialise(struct build *b, struct error *err);
 int detect_run(struct build *b, struct error *err);
 int install_run(struct build *b, struct error *err);
 int deps_run(struct build *b, struct error *err);
+/* With a buildpack list: every step in order, native and external, instead of runtimes + build. */
+int steps_run(struct build *b, struct error *err);
 int release_run(struct build *b, struct error *err);
 int pack_run(struct build *b, struct error *err);
 int manifest_run(struct build *b, struct error *err);

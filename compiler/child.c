@@ -255,6 +255,15 @@ static int kill_leftovers(struct child *c)
 	return 1;
 }
 
+/* Whether `limit` seconds have passed since start (monotonic clock). */
+static int timed_out_since(const struct timespec *start, unsigned limit)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec - start->tv_sec >= (time_t)limit;
+}
+
 static int wait_passthrough(struct child *c, int *status, int *interrupted)
 {
 	int forwarded = 0;
@@ -280,8 +289,11 @@ static int wait_passthrough(struct child *c, int *status, int *interrupted)
 int child_finish(struct child *c, struct error *err)
 {
 	struct buf pending = BUF_INIT;
-	int status = 0, interrupted = 0, ret = -1;
+	int status = 0, interrupted = 0, timed_out = 0, ret = -1;
+	struct timespec start;
 	char *what;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
 
 	if (c->passthrough) {
 		if (wait_passthrough(c, &status, &interrupted) < 0) {
@@ -300,18 +312,27 @@ int child_finish(struct child *c, struct error *err)
 				terminate(c, &status);
 				break;
 			}
+			if (c->timeout && timed_out_since(&start, c->timeout)) {
+				timed_out = 1;
+				terminate(c, &status);
+				break;
+			}
 			if (!exited)
 				exited = kill_leftovers(c);
 			if (r > 0 && !relay(c, &pending)) {
 				struct timespec pause = { 0, 20 * 1000 * 1000 };
 
 				/* Output ended: the child exits next (a signal still stops it). */
-				while (!exited && !sig_pending()) {
+				while (!exited && !sig_pending() &&
+				       !(c->timeout && timed_out_since(&start, c->timeout))) {
 					nanosleep(&pause, NULL);
 					exited = kill_leftovers(c);
 				}
 				if (!exited) {
-					interrupted = 1;
+					if (sig_pending())
+						interrupted = 1;
+					else
+						timed_out = 1;
 					terminate(c, &status);
 					break;
 				}
@@ -329,6 +350,13 @@ int child_finish(struct child *c, struct error *err)
 	 */
 	if (interrupted && (!c->passthrough || (WIFSIGNALED(status) && WTERMSIG(status) == sig_pending()))) {
 		sig_check(err);
+		goto out;
+	}
+	if (timed_out) {
+		what = describe(c);
+		error_set(err, "'%s' did not finish within %u seconds and was stopped (--timeout)",
+			  what, c->timeout);
+		free(what);
 		goto out;
 	}
 	if (c->status) {

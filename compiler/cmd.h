@@ -29,6 +29,7 @@ int cmd_deploy(int argc, char **argv, struct error *err);
 int cmd_promote(int argc, char **argv, struct error *err);
 int cmd_releases(int argc, char **argv, struct error *err);
 int cmd_image(int argc, char **argv, struct error *err);
+int cmd_buildpacks(int argc, char **argv, struct error *err);
 
 /* Shared option helpers (cmd_options.c). */
 
@@ -55,7 +56,7 @@ int cmd_lang_value(const char *arg, const char *name, const char *cmd, struct st
  */
 struct compile_args {
 	struct build_options opt;
-	struct strvec mirrors, pins;
+	struct strvec mirrors, pins, buildpacks;
 	enum out_level level;
 	int json;
 	int jobs_set;

@@ -48,6 +48,11 @@ const char compile_options_help[] =
 	"      --offline         use only the cache: no downloads\n"
 	"      --runtime-sha256 LANG=HEX  pin a runtime archive's digest (must agree with\n"
 	"                        a published one; Ruby has none published)\n"
+	"      --buildpack REF   run this buildpack (repeatable, in order): a built-in name\n"
+	"                        (nodejs, ruby, go, python, heroku/...), a directory, a git\n"
+	"                        URL[#ref] or an http(s) .tgz URL[#sha256=HEX]; without it:\n"
+	"                        BUILDPACK_URL, .buildpacks, app.json, else detection\n"
+	"      --timeout SECS    time limit of the buildpack steps (default: 900)\n"
 	"      --inventory FILE  a TOML inventory of pinned runtime artifacts\n"
 	"                        (default: the app's inventory.toml, when it has one)\n"
 	"      --stack NAME      stack recorded in the manifest (default: heroku-24)\n"
@@ -59,7 +64,8 @@ const char compile_options_help[] =
 	"  -v, --verbose         also print what each stage does\n";
 
 enum { OPT_MANIFEST = 256, OPT_STACK, OPT_MAX_SIZE, OPT_LEVEL, OPT_JSON, OPT_REV, OPT_WORKTREE,
-       OPT_APP_DIR, OPT_CACHE_DIR, OPT_ENV_DIR, OPT_MIRROR, OPT_OFFLINE, OPT_PIN, OPT_INVENTORY };
+       OPT_APP_DIR, OPT_CACHE_DIR, OPT_ENV_DIR, OPT_MIRROR, OPT_OFFLINE, OPT_PIN, OPT_INVENTORY,
+       OPT_BUILDPACK, OPT_TIMEOUT };
 
 const struct option compile_longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -72,6 +78,8 @@ const struct option compile_longopts[] = {
 	{ "offline", no_argument, NULL, OPT_OFFLINE },
 	{ "runtime-sha256", required_argument, NULL, OPT_PIN },
 	{ "inventory", required_argument, NULL, OPT_INVENTORY },
+	{ "buildpack", required_argument, NULL, OPT_BUILDPACK },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "manifest", required_argument, NULL, OPT_MANIFEST },
 	{ "stack", required_argument, NULL, OPT_STACK },
 	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
@@ -92,6 +100,7 @@ void compile_args_init(struct compile_args *a)
 	a->opt = def;
 	strvec_init(&a->mirrors);
 	strvec_init(&a->pins);
+	strvec_init(&a->buildpacks);
 	a->level = OUT_NORMAL;
 }
 
@@ -99,6 +108,7 @@ void compile_args_release(struct compile_args *a)
 {
 	strvec_clear(&a->mirrors);
 	strvec_clear(&a->pins);
+	strvec_clear(&a->buildpacks);
 }
 
 static int valid_stack(const char *s)
@@ -153,6 +163,16 @@ int compile_args_option(struct compile_args *a, int c, const char *cmd, struct e
 	case OPT_INVENTORY:
 		a->opt.inventory = optarg;
 		return 1;
+	case OPT_BUILDPACK:
+		if (!*optarg)
+			return cmd_usage(err, cmd, "--buildpack must not be empty");
+		strvec_push(&a->buildpacks, optarg);
+		return 1;
+	case OPT_TIMEOUT:
+		if (cmd_parse_uint(optarg, "--timeout", cmd, 1, 7 * 24 * 3600, &v, err) < 0)
+			return -1;
+		a->opt.timeout = (unsigned)v;
+		return 1;
 	case OPT_STACK:
 		if (!valid_stack(optarg))
 			return cmd_usage(err, cmd, "--stack expects a stack name like 'heroku-24', not '%s'",
@@ -197,6 +217,7 @@ int compile_args_finish(struct compile_args *a, const char *cmd, struct error *e
 		return -1;
 	a->opt.mirrors = &a->mirrors;
 	a->opt.pins = &a->pins;
+	a->opt.buildpacks = &a->buildpacks;
 	out_setup(a->level, a->json);
 	return 0;
 }

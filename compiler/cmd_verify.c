@@ -71,6 +71,7 @@ int cmd_verify(int argc, char **argv, struct error *err)
 	struct build_options opt = BUILD_OPTIONS_INIT;
 	struct manifest m = MANIFEST_INIT;
 	struct buf diff = BUF_INIT;
+	struct strvec refs = STRVEC_INIT;
 	struct build b;
 	const char *mpath = NULL, *slug, *source;
 	char want[8 + SHA256_HEX_LEN], got[8 + SHA256_HEX_LEN], hex[SHA256_HEX_LEN + 1];
@@ -128,6 +129,10 @@ int cmd_verify(int argc, char **argv, struct error *err)
 	if (m.level > 0)
 		opt.level = (int)m.level;
 	opt.max_size = UINT64_MAX;
+	/* The buildpacks that ran, pinned to the commits and digests the manifest records. */
+	if (manifest_buildpack_refs(&m, &refs, err) < 0)
+		goto out;
+	opt.buildpacks = &refs;
 	if (cmd_default_jobs(&opt.jobs, "verify", err) < 0)
 		goto out;
 	tmp = fs_make_temp_dir("slugc-verify-", err);
@@ -171,6 +176,7 @@ out:
 	free(tmp);
 	free(rebuilt);
 	buf_release(&diff);
+	strvec_clear(&refs);
 	manifest_release(&m);
 	return ret;
 }

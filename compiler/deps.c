@@ -11,20 +11,26 @@
 #include "error.h"
 #include "output.h"
 
+int deps_language(struct build *b, size_t i, struct error *err)
+{
+	const struct resolved *r = &b->runtimes[i];
+
+	if (!r->runtime)
+		return 0;
+	b->be.detection = &b->detections.v[i];
+	if (r->runtime->build(&b->be, r, err) < 0)
+		return error_prefix(err, "the %s build failed", r->runtime->display);
+	return 0;
+}
+
 int deps_run(struct build *b, struct error *err)
 {
 	size_t i;
 
 	if (!b->runtimes)
 		return 0;
-	for (i = 0; i < b->detections.nr; i++) {
-		const struct resolved *r = &b->runtimes[i];
-
-		if (!r->runtime)
-			continue;
-		b->be.detection = &b->detections.v[i];
-		if (r->runtime->build(&b->be, r, err) < 0)
-			return error_prefix(err, "the %s build failed", r->runtime->display);
-	}
+	for (i = 0; i < b->detections.nr; i++)
+		if (deps_language(b, i, err) < 0)
+			return -1;
 	return 0;
 }

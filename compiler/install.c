@@ -102,14 +102,28 @@ static void base_env(struct build *b)
 	for (i = 0; passed[i]; i++)
 		if (getenv(passed[i]))
 			env_set(&b->be.env, passed[i], getenv(passed[i]));
-	/* The app's config vars come last: they may override the defaults above. */
-	for (i = 0; i < b->config.nr; i++) {
-		char *eq = strchr(b->config.v[i], '=');
-		char *name = xstrndup(b->config.v[i], (size_t)(eq - b->config.v[i]));
+}
 
-		env_set(&b->be.env, name, eq + 1);
+void build_export_config(const struct strvec *config, struct strvec *env)
+{
+	size_t i;
+
+	/* The app's config vars come last: they may override the defaults. */
+	for (i = 0; i < config->nr; i++) {
+		char *eq = strchr(config->v[i], '=');
+		char *name = xstrndup(config->v[i], (size_t)(eq - config->v[i]));
+
+		env_set(env, name, eq + 1);
 		free(name);
 	}
+}
+
+int build_load_config(struct build *b, struct error *err)
+{
+	if (b->config_loaded)
+		return 0;
+	b->config_loaded = 1;
+	return b->opt.env_dir ? envdir_load(b->opt.env_dir, &b->config, err) : 0;
 }
 
 static int needs_runtime(const struct build *b)
@@ -122,7 +136,7 @@ static int needs_runtime(const struct build *b)
 	return 0;
 }
 
-static int prepare(struct build *b, struct error *err)
+int install_prepare(struct build *b, int export_config, struct error *err)
 {
 	struct cache_lock lock = CACHE_LOCK_INIT;
 	char key[65], *who, *tmp = NULL, *lockpath = NULL;
@@ -130,7 +144,7 @@ static int prepare(struct build *b, struct error *err)
 
 	if (cache_dir(b->opt.cache_dir, NULL, &b->cache, err) < 0)
 		return -1;
-	if (b->opt.env_dir && envdir_load(b->opt.env_dir, &b->config, err) < 0)
+	if (build_load_config(b, err) < 0)
 		return -1;
 	/* Heroku keeps a build cache per app: here an app is its source and app directory. */
 	who = xstrfmt("%s\n%s", b->source_url ? b->source_url : "", b->app_subdir ? b->app_subdir : "");
@@ -154,6 +168,8 @@ static int prepare(struct build *b, struct error *err)
 	}
 	base_env(b);
 	env_set(&b->be.env, "TMPDIR", tmp);
+	if (export_config)
+		build_export_config(&b->config, &b->be.env);
 	b->be.app_dir = b->app_dir;
 	b->be.home = b->home;
 	b->be.cache = b->cache;
@@ -165,58 +181,68 @@ out:
 	return ret;
 }
 
+/* Without --inventory, an inventory.toml committed with the app pins its runtimes. */
+static char *app_inventory(const struct build *b)
+{
+	char *inventory;
+
+	if (b->opt.inventory)
+		return NULL;
+	inventory = path_join(b->app_dir, "inventory.toml");
+	/* Only a regular file of the app: a symlink could point anywhere on the builder. */
+	if (!fs_exists(inventory) || fs_is_symlink(inventory) || fs_is_dir(inventory)) {
+		free(inventory);
+		return NULL;
+	}
+	return inventory;
+}
+
+int install_language(struct build *b, size_t i, struct error *err)
+{
+	const struct detection *d = &b->detections.v[i];
+	struct resolved *r = &b->runtimes[i];
+	struct runtime_options o;
+	char *archive = NULL, *inventory = NULL;
+	size_t j;
+	int ret = -1;
+
+	if (!strcmp(d->detector->name, "procfile"))
+		return 0;
+	if (build_runtime_options(&b->opt, d->detector->name, b->cache, &b->config, &o, err) < 0)
+		return -1;
+	inventory = app_inventory(b);
+	if (inventory) {
+		o.inventory = inventory;
+		o.inventory_shown = "the app's inventory.toml";
+	}
+	out_step("Installing %s %s", d->detector->display, d->requirement);
+	if (runtime_resolve(d->detector->name, d->requirement, &o, r, err) < 0)
+		goto out;
+	for (j = 0; j < r->notes.nr; j++)
+		out_warn("%s", r->notes.v[j]);
+	if (strcmp(d->requirement, r->version))
+		out_info("Resolved %s to %s", d->requirement, r->version);
+	if (runtime_fetch(&o, r, &archive, err) < 0)
+		goto out;
+	b->be.detection = d;
+	ret = r->runtime->install(&b->be, r, archive, err);
+out:
+	free(archive);
+	free(inventory);
+	return ret;
+}
+
 int install_run(struct build *b, struct error *err)
 {
-	char *inventory = NULL;
-	size_t i, j;
-	int ret = -1;
+	size_t i;
 
 	if (!needs_runtime(b))
 		return 0;
-	if (build_materialise(b, err) < 0 || prepare(b, err) < 0)
+	if (build_materialise(b, err) < 0 || install_prepare(b, 1, err) < 0)
 		return -1;
-	/* Without --inventory, an inventory.toml committed with the app pins its runtimes. */
-	if (!b->opt.inventory) {
-		inventory = path_join(b->app_dir, "inventory.toml");
-		/* Only a regular file of the app: a symlink could point anywhere on the builder. */
-		if (!fs_exists(inventory) || fs_is_symlink(inventory) || fs_is_dir(inventory)) {
-			free(inventory);
-			inventory = NULL;
-		}
-	}
 	b->runtimes = xcalloc(b->detections.nr, sizeof(*b->runtimes));
-	for (i = 0; i < b->detections.nr; i++) {
-		const struct detection *d = &b->detections.v[i];
-		struct resolved *r = &b->runtimes[i];
-		struct runtime_options o;
-		char *archive = NULL;
-		int installed;
-
-		if (!strcmp(d->detector->name, "procfile"))
-			continue;
-		if (build_runtime_options(&b->opt, d->detector->name, b->cache, &b->config, &o, err) < 0)
-			goto out;
-		if (inventory) {
-			o.inventory = inventory;
-			o.inventory_shown = "the app's inventory.toml";
-		}
-		out_step("Installing %s %s", d->detector->display, d->requirement);
-		if (runtime_resolve(d->detector->name, d->requirement, &o, r, err) < 0)
-			goto out;
-		for (j = 0; j < r->notes.nr; j++)
-			out_warn("%s", r->notes.v[j]);
-		if (strcmp(d->requirement, r->version))
-			out_info("Resolved %s to %s", d->requirement, r->version);
-		if (runtime_fetch(&o, r, &archive, err) < 0)
-			goto out;
-		b->be.detection = d;
-		installed = r->runtime->install(&b->be, r, archive, err);
-		free(archive);
-		if (installed < 0)
-			goto out;
-	}
-	ret = 0;
-out:
-	free(inventory);
-	return ret;
+	for (i = 0; i < b->detections.nr; i++)
+		if (install_language(b, i, err) < 0)
+			return -1;
+	return 0;
 }

@@ -25,6 +25,7 @@ struct command {
 static const struct command commands[] = {
 	{ "compile", cmd_compile, "turn a source tree into a slug and its manifest" },
 	{ "detect", cmd_detect, "print the languages of an app, with versions and process types" },
+	{ "buildpacks", cmd_buildpacks, "print the buildpacks a compile would run, and where the list comes from" },
 	{ "inspect", cmd_inspect, "verify a slug; show its size, checksum, files and process types" },
 	{ "verify", cmd_verify, "rebuild a slug's commit and check that the bytes are the same" },
 	{ "resolve", cmd_resolve, "print the exact runtime version, URL and sha256 a build would use" },

@@ -13,8 +13,63 @@
 #include "json.h"
 #include "output.h"
 #include "regex.h"
+#include "url.h"
 #include "version.h"
 #include "xalloc.h"
+
+static const char *const kinds[] = { "native", "dir", "git", "tgz" };
+
+/* One buildpack of a list: what it was asked as and exactly what ran. */
+static struct json *buildpack_json(const struct buildpack *bp)
+{
+	struct json *o = json_new_object();
+
+	json_add_str(o, "ref", bp->shown);
+	json_add_str(o, "kind", kinds[bp->kind]);
+	json_add_str(o, "name", bp->name);
+	if (bp->url) {
+		char *url = url_strip_credentials(bp->url);
+
+		json_add_str(o, "url", url);
+		free(url);
+	}
+	if (bp->path)
+		json_add_str(o, "path", bp->path);
+	if (bp->kind == BUILDPACK_GIT)
+		json_add_str(o, "commit", bp->commit);
+	if (bp->kind == BUILDPACK_TGZ)
+		json_add_str(o, "sha256", bp->sha256);
+	json_add_str(o, "description", bp->description);
+	return o;
+}
+
+int manifest_buildpack_refs(const struct manifest *m, struct strvec *refs, struct error *err)
+{
+	const struct json *list = json_get(json_get(m->doc, "slugc"), "buildpacks"), *e;
+
+	for (e = list && json_is_array(list) ? json_child(list) : NULL; e; e = json_next(e)) {
+		const char *kind = json_get_str(e, "kind"), *url = json_get_str(e, "url");
+		const char *ref = json_get_str(e, "ref");
+
+		if (json_is_string(e))
+			continue; /* a language slugc detected: detection finds it again */
+		if (!kind || !ref)
+			return error_set(err, "the manifest's slugc.buildpacks entries need \"kind\" and "
+					 "\"ref\"");
+		if (!strcmp(kind, "git") && url && json_get_str(e, "commit"))
+			strvec_pushf(refs, "%s#%s", url, json_get_str(e, "commit"));
+		else if (!strcmp(kind, "tgz") && url && json_get_str(e, "sha256"))
+			strvec_pushf(refs, "%s#sha256=%s", url, json_get_str(e, "sha256"));
+		else if (!strcmp(kind, "dir") && json_get_str(e, "path"))
+			strvec_push(refs, json_get_str(e, "path"));
+		else if (!strcmp(kind, "native"))
+			strvec_push(refs, ref);
+		else
+			return error_set(err, "the manifest's buildpack '%s' records no commit or digest "
+					 "to rebuild it with", ref);
+	}
+	return 0;
+}
 
 struct json *manifest_from_build(const struct build *b)
 {
@@ -58,7 +113,25 @@ struct json *manifest_from_build(const struct build *b)
 	}
 	for (i = 0; i < b->buildpacks.nr; i++)
 		json_append(bps, json_new_string(b->buildpacks.v[i]));
+	for (i = 0; i < b->bps.nr; i++)
+		json_append(bps, buildpack_json(&b->bps.v[i]));
 	json_add(slugc, "buildpacks", bps);
+	if (b->bps.nr) {
+		struct json *vars = json_new_object(), *addons = json_new_array();
+
+		json_add_str(slugc, "buildpacks_from", b->bps.origin);
+		for (i = 0; i < b->config_vars.nr; i++) {
+			char *name = xstrndup(b->config_vars.v[i],
+					      (size_t)(strchr(b->config_vars.v[i], '=') - b->config_vars.v[i]));
+
+			json_add_str(vars, name, strchr(b->config_vars.v[i], '=') + 1);
+			free(name);
+		}
+		for (i = 0; i < b->addons.nr; i++)
+			json_append(addons, json_new_string(b->addons.v[i]));
+		json_add(slugc, "config_vars", vars);
+		json_add(slugc, "addons", addons);
+	}
 	{
 		struct json *langs = json_new_array();
 

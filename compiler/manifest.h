@@ -7,6 +7,7 @@
 
 struct build;
 struct error;
+struct strvec;
 struct json;
 
 /*
@@ -39,6 +40,12 @@ char *manifest_default_path(const char *slug);
 /* Read and check a manifest: types and formats of the API fields. */
 int manifest_load(struct manifest *m, const char *path, struct error *err);
 void manifest_release(struct manifest *m);
+/*
+ * The buildpack list a manifest records, as --buildpack REFs pinned to what
+ * ran (git: URL#commit; tgz: URL#sha256=digest; native: its name; dir: its
+ * path): verify rebuilds with them. Nothing added when no list was used.
+ */
+int manifest_buildpack_refs(const struct manifest *m, struct strvec *refs, struct error *err);
 
 #define MANIFEST_MAX_BYTES (4 * 1024 * 1024)
 

@@ -281,3 +281,28 @@ int detect_languages(const char *dir, struct detection_list *out, struct error *
 	buf_release(&looked);
 	return -1;
 }
+
+int detect_language(const char *dir, const char *name, struct detection_list *out,
+		    struct error *err)
+{
+	const struct defaults *def = defaults_get(err);
+	struct detection d;
+	size_t i;
+	int r;
+
+	if (!def)
+		return -1;
+	for (i = 0; detectors[i] && strcmp(detectors[i]->name, name); i++)
+		;
+	if (!detectors[i])
+		return error_setk(err, ERROR_INTERNAL, "no detector for '%s'", name);
+	detection_init(&d, detectors[i]);
+	r = detectors[i]->detect(dir, def, &d, err);
+	if (r <= 0) {
+		detection_release(&d);
+		return r;
+	}
+	ALLOC_GROW(out->v, out->nr + 1, out->alloc);
+	out->v[out->nr++] = d;
+	return 1;
+}

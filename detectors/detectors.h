@@ -74,6 +74,12 @@ struct detection_list {
  */
 int detect_languages(const char *dir, struct detection_list *out, struct error *err);
 void detection_list_release(struct detection_list *l);
+/*
+ * Run the one detector `name` ("nodejs") on dir: 1 with its detection
+ * appended to out, 0 when the language is not there, -1 on error.
+ */
+int detect_language(const char *dir, const char *name, struct detection_list *out,
+		    struct error *err);
 void detection_init(struct detection *d, const struct detector *det);
 void detection_release(struct detection *d);
 /* The value of a fact, or NULL. */
