@@ -77,7 +77,8 @@ static int archive_fail(struct reader *r, struct error *err, const char *what)
 		return error_errno(err, "cannot read '%s'", r->shown);
 	}
 	return error_set(err, "'%s' is not a valid %s archive (%s: %s)", r->shown,
-			 strstr(r->shown, ".zst") ? "tar.zst" : "tar.gz", what,
+			 strstr(r->shown, ".zst") ? "tar.zst" : strstr(r->shown, "gz") ? "tar.gz"
+			 : "tar.gz or tar.zst", what,
 			 msg ? msg : "unknown error");
 }
 
