@@ -80,7 +80,7 @@ static char *major_minor(const char *version)
 static int python_resolve(const struct runtime_options *o, const char *requirement,
 			  struct resolved *out, struct error *err)
 {
-	const char *base = o->mirror ? o->mirror : OFFICIAL, *exact = NULL, *dep;
+	const char *base = o->mirror ? o->mirror : OFFICIAL, *exact, *latest, *dep;
 	const struct json *py = table(o->defaults);
 	char *minor = NULL;
 	int r;
@@ -101,22 +101,19 @@ static int python_resolve(const struct runtime_options *o, const char *requireme
 	if (python_check_version(o->defaults, requirement, "the requested version", err) < 0)
 		return -1;
 	minor = major_minor(requirement);
-	exact = json_get_str(json_get(py, "latest"), minor);
+	latest = json_get_str(json_get(py, "latest"), minor);
+	exact = strcmp(minor, requirement) ? requirement : latest;
 	if (!exact) {
 		error_set(err, "the defaults file lists no Python %s release (python.latest): add it, "
 			  "or ask for an exact version", minor);
 		free(minor);
 		return -1;
 	}
-	if (strcmp(minor, requirement)) {
-		const char *latest = exact;
-
-		exact = requirement;
-		if (strtol(strrchr(exact, '.') + 1, NULL, 10) < strtol(strrchr(latest, '.') + 1, NULL, 10))
-			strvec_pushf(&out->notes, "a Python patch update is available: %s (this app asks "
-				     "for %s); give only the major version, %s, to get it automatically",
-				     latest, exact, minor);
-	}
+	if (latest && exact != latest &&
+	    strtol(strrchr(exact, '.') + 1, NULL, 10) < strtol(strrchr(latest, '.') + 1, NULL, 10))
+		strvec_pushf(&out->notes, "a Python patch update is available: %s (this app asks for "
+			     "%s); give only the major version, %s, to get it automatically", latest,
+			     exact, minor);
 	if ((dep = json_get_str(json_get(py, "deprecated"), minor)))
 		strvec_pushf(&out->notes, "support for Python %s is deprecated: %s", minor, dep);
 	out->version = xstrdup(exact);
