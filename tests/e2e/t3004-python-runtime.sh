@@ -99,7 +99,7 @@ test_expect_success 'slugc run serves HTTP from the slug'"'"'s own Python, depen
 	{ "$SLUGC" run pip.tgz web --port "$port" >run.log 2>&1 & pid=$!; } &&
 	wait_for_http "http://127.0.0.1:$port/" &&
 	curl -fsS "http://127.0.0.1:$port/" >page &&
-	kill -INT $pid && { wait $pid || true; } &&
+	kill -TERM $pid && { wait $pid || true; } &&
 	grep -q "^Hello from greeting from /.*/app/.heroku/python/bin/python$" page &&
 	expect_exit 0 slugc run pip.tgz -- "command -v python; python -c \"import sys, tinyweb; print(sys.prefix)\"" &&
 	grep -q "/app/.heroku/python/bin/python$" out && grep -q "/app/.heroku/python$" out

@@ -79,11 +79,13 @@ def wheel(name, version, modules, requires=(), scripts=None):
 
 wheel("greeting", "1.0", {"greeting.py": 'def hello():\n    return "Hello from greeting"\n'})
 wheel("tinyweb", "1.0", {"tinyweb.py": '''"""Serve a WSGI app on $PORT: tinyweb MODULE:APP."""
-import importlib, os, sys
+import importlib, os, signal, sys
 from wsgiref.simple_server import make_server
 
 
 def main():
+    # wsgiref's handlers catch KeyboardInterrupt: let SIGINT stop the server as SIGTERM does.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     module, _, attr = sys.argv[1].partition(":")
     sys.path.insert(0, os.getcwd())
     app = getattr(importlib.import_module(module), attr or "application")
