@@ -44,7 +44,7 @@ const char compile_options_help[] =
 	"      --cache-dir DIR   git mirrors, runtimes, build caches (default: ~/.cache/slugc)\n"
 	"      --env-dir DIR     config vars for the build: one file per variable\n"
 	"      --mirror LANG=URL runtime downloads from URL instead of the official index\n"
-	"                        (nodejs, go, ruby; http(s):// or file://; repeatable)\n"
+	"                        (nodejs, go, ruby, python; http(s):// or file://; repeatable)\n"
 	"      --offline         use only the cache: no downloads\n"
 	"      --runtime-sha256 LANG=HEX  pin a runtime archive's digest (must agree with\n"
 	"                        a published one; Ruby has none published)\n"

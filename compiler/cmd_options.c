@@ -92,8 +92,11 @@ int cmd_lang_value(const char *arg, const char *name, const char *cmd, struct st
 		lang = "go";
 	else if (n == 4 && !strncmp(arg, "ruby", 4))
 		lang = "ruby";
+	else if (n == 6 && !strncmp(arg, "python", 6))
+		lang = "python";
 	else
-		return cmd_usage(err, cmd, "%s: '%.*s' is not nodejs, go or ruby", name, (int)n, arg);
+		return cmd_usage(err, cmd, "%s: '%.*s' is not nodejs, go, ruby or python", name, (int)n,
+				 arg);
 	strvec_pushf(list, "%s=%s", lang, eq + 1);
 	return 0;
 }

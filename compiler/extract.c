@@ -61,6 +61,8 @@ static struct reader *reader_new(const char *shown)
 	if (!r->a)
 		abort();
 	archive_read_support_filter_gzip(r->a);
+	/* Heroku's Python runtimes are .tar.zst (Debian's libarchive is built with libzstd). */
+	archive_read_support_filter_zstd(r->a);
 	archive_read_support_filter_none(r->a);
 	archive_read_support_format_tar(r->a);
 	return r;
@@ -74,7 +76,9 @@ static int archive_fail(struct reader *r, struct error *err, const char *what)
 		errno = r->read_error;
 		return error_errno(err, "cannot read '%s'", r->shown);
 	}
-	return error_set(err, "'%s' is not a valid tar.gz archive (%s: %s)", r->shown, what,
+	return error_set(err, "'%s' is not a valid %s archive (%s: %s)", r->shown,
+			 strstr(r->shown, ".zst") ? "tar.zst" : strstr(r->shown, "gz") ? "tar.gz"
+			 : "tar.gz or tar.zst", what,
 			 msg ? msg : "unknown error");
 }
 

@@ -109,5 +109,16 @@ int ruby_read_gemfile(const char *text, size_t len, struct detection *d, struct 
 int go_read_mod(const char *text, size_t len, struct detection *d, struct error *err);
 int python_read_runtime_txt(const char *text, size_t len, struct detection *d,
 			    struct error *err);
+int python_read_version_file(const char *text, size_t len, struct detection *d,
+			     struct error *err);
+int python_read_pipfile_lock(const char *text, size_t len, struct detection *d,
+			     struct error *err);
+/*
+ * A requested Python version ("3.12", "3.12.4") against the supported range
+ * of the defaults file: -1 with Heroku's end-of-life or unknown-version
+ * reason naming `origin` (the file to change) otherwise.
+ */
+int python_check_version(const struct defaults *def, const char *version, const char *origin,
+			 struct error *err);
 
 #endif

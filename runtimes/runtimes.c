@@ -38,11 +38,12 @@
 #include "url.h"
 #include "xalloc.h"
 
-extern const struct runtime runtime_nodejs, runtime_go, runtime_ruby;
+extern const struct runtime runtime_nodejs, runtime_go, runtime_ruby, runtime_python;
 
 static const struct runtime *const runtimes[] = {
 	&runtime_nodejs,
 	&runtime_ruby,
+	&runtime_python,
 	&runtime_go,
 	NULL,
 };
@@ -231,12 +232,9 @@ int runtime_resolve(const char *lang, const char *requirement, const struct runt
 
 	memset(out, 0, sizeof(*out));
 	strvec_init(&out->notes);
-	if (!rt) {
-		if (!strcmp(lang, "python"))
-			return error_set(err, "Python apps are detected, but slugc cannot install a "
-					 "Python runtime yet; Node.js, Ruby and Go are supported");
-		return error_setk(err, ERROR_USAGE, "no runtime called '%s' (nodejs, ruby, go)", lang);
-	}
+	if (!rt)
+		return error_setk(err, ERROR_USAGE, "no runtime called '%s' (nodejs, ruby, python, go)",
+				  lang);
 	out->runtime = rt;
 	if (rt->resolve(o, requirement, out, err) < 0 || apply_pins(o, out, err) < 0)
 		return -1;

@@ -167,6 +167,36 @@ static void hostile_parsers(void **state)
 	detection_init(&d, NULL);
 	assert_int_equal(python_read_runtime_txt("ruby-3\n", 7, &d, &err), -1);
 	detection_release(&d);
+	/* Heroku's .python-version: one N.N[.N] line, comments and blanks skipped. */
+	detection_init(&d, NULL);
+	assert_int_equal(python_read_version_file("# app\n\n  3.13 \r\n", 16, &d, &err), 0);
+	assert_string_equal(d.requirement, "3.13");
+	detection_release(&d);
+	detection_init(&d, NULL);
+	assert_int_equal(python_read_version_file("3.13\n3.12\n", 10, &d, &err), -1);
+	assert_non_null(strstr(err.msg, "holds 2 Python versions"));
+	detection_release(&d);
+	detection_init(&d, NULL);
+	assert_int_equal(python_read_version_file("3.012\n", 6, &d, &err), -1);
+	assert_non_null(strstr(err.msg, "invalid Python version '3.012'"));
+	detection_release(&d);
+	detection_init(&d, NULL);
+	assert_int_equal(python_read_version_file("# only\n", 7, &d, &err), -1);
+	assert_non_null(strstr(err.msg, "holds no Python version"));
+	detection_release(&d);
+	detection_init(&d, NULL);
+	assert_int_equal(python_read_version_file("\xef\xbb\xbf" "3.13\n", 8, &d, &err), -1);
+	assert_non_null(strstr(err.msg, "BOM"));
+	detection_release(&d);
+	detection_init(&d, NULL);
+	assert_int_equal(python_read_pipfile_lock("{\"_meta\": {\"requires\": {\"python_version\": \"3.*\"}}}",
+						  50, &d, &err), -1);
+	assert_non_null(strstr(err.msg, "invalid Python version '3.*'"));
+	detection_release(&d);
+	detection_init(&d, NULL);
+	assert_int_equal(python_read_pipfile_lock("{}", 2, &d, &err), 0);
+	assert_null(d.requirement);
+	detection_release(&d);
 	buf_release(&big);
 }
 

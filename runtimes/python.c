@@ -1,0 +1,810 @@
+/*
+ * Python, as heroku-buildpack-python builds it: Heroku's prebuilt runtime
+ * (<base>/python-<X.Y.Z>-ubuntu-<NN.04>-<arch>.tar.zst, entries "./bin/...")
+ * unpacked into ./app/.heroku/python; the package manager the app chose
+ * (pip, Pipenv, Poetry or uv) at the version Heroku pins, bootstrapped with
+ * the pip wheel the runtime bundles; the dependencies installed into that
+ * same environment, so the slug runs on a bare dyno; Django's collectstatic;
+ * .profile.d/python.sh, python.gunicorn.sh and WEB_CONCURRENCY.sh.
+ *
+ * Heroku publishes no checksums: a pin (inventory, --runtime-sha256) or the
+ * digest recorded on first use is enforced by runtime_resolve()/fetch().
+ *
+ * Relocation: Heroku builds in a symlinked /app/.heroku/python so that
+ * scripts and bytecode name /app paths. slugc builds in a private
+ * directory instead, then (relocate_program below) turns the console
+ * scripts' absolute shebangs into ones that find the interpreter beside
+ * themselves, updates their RECORD hashes, and recompiles the bytecode as if
+ * it had been built in /app: the slug neither depends on nor records where
+ * it was built, and the interpreter finds its prefix from its own location
+ * (no PYTHONHOME).
+ *
+ * Build cache: the whole .heroku/python, kept under a key naming the
+ * runtime's digest, the stack, the package manager and its version, and the
+ * lockfile's digest: any change installs afresh (Heroku's cache::restore
+ * invalidation, plus the lockfile for Poetry and uv). The managers' own
+ * download caches (wheels) live in the app's build cache and survive a
+ * lockfile change.
+ */
+#include <glob.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cache.h"
+#include "child.h"
+#include "detectors.h"
+#include "error.h"
+#include "extract.h"
+#include "fsutil.h"
+#include "json.h"
+#include "output.h"
+#include "path.h"
+#include "regex.h"
+#include "runtimes.h"
+#include "sha256.h"
+#include "url.h"
+#include "xalloc.h"
+
+#define OFFICIAL "https://heroku-buildpack-python.s3.dualstack.us-east-1.amazonaws.com"
+#define VERSION_RE "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:\\.(0|[1-9][0-9]*))?$"
+#define HOME_REL ".heroku/python"
+
+static int python_resolve(const struct runtime_options *o, const char *requirement,
+			  struct resolved *out, struct error *err);
+static int python_install(struct build_env *be, const struct resolved *r, const char *archive,
+			  struct error *err);
+static int python_build(struct build_env *be, const struct resolved *r, struct error *err);
+
+const struct runtime runtime_python = {
+	"python", "Python", python_resolve, python_install, python_build,
+};
+
+/* The python table of the defaults file. */
+static const struct json *table(const struct defaults *def)
+{
+	return json_get(def->doc, "python");
+}
+
+/* "3.11" of "3.11.2". */
+static char *major_minor(const char *version)
+{
+	const char *dot = strchr(version, '.');
+	const char *dot2 = dot ? strchr(dot + 1, '.') : NULL;
+
+	return dot2 ? xstrndup(version, (size_t)(dot2 - version)) : xstrdup(version);
+}
+
+static int python_resolve(const struct runtime_options *o, const char *requirement,
+			  struct resolved *out, struct error *err)
+{
+	const char *base = o->mirror ? o->mirror : OFFICIAL, *exact, *latest, *dep;
+	const struct json *py = table(o->defaults);
+	char *minor = NULL;
+	int r;
+
+	if (!requirement)
+		requirement = o->defaults->python_default;
+	r = regex_match(regex_static(VERSION_RE, 0), requirement, strlen(requirement), NULL, err);
+	if (r < 0)
+		return -1;
+	if (!r)
+		return error_set(err, "Python '%s' is not a version Heroku accepts: give the major "
+				 "version, e.g. %s, or an exact one, e.g. %s.0", requirement,
+				 o->defaults->python_default, o->defaults->python_default);
+	if (strcmp(o->stack, "heroku-22") && strcmp(o->stack, "heroku-24") &&
+	    strcmp(o->stack, "heroku-26"))
+		return error_set(err, "Heroku's Python runtimes exist for heroku-22, heroku-24 and "
+				 "heroku-26, not for the stack '%s': choose one with --stack", o->stack);
+	if (python_check_version(o->defaults, requirement, "the requested version", err) < 0)
+		return -1;
+	minor = major_minor(requirement);
+	latest = json_get_str(json_get(py, "latest"), minor);
+	exact = strcmp(minor, requirement) ? requirement : latest;
+	if (!exact) {
+		error_set(err, "the defaults file lists no Python %s release (python.latest): add it, "
+			  "or ask for an exact version", minor);
+		free(minor);
+		return -1;
+	}
+	if (latest && exact != latest &&
+	    strtol(strrchr(exact, '.') + 1, NULL, 10) < strtol(strrchr(latest, '.') + 1, NULL, 10))
+		strvec_pushf(&out->notes, "a Python patch update is available: %s (this app asks for "
+			     "%s); give only the major version, %s, to get it automatically", latest,
+			     exact, minor);
+	if ((dep = json_get_str(json_get(py, "deprecated"), minor)))
+		strvec_pushf(&out->notes, "support for Python %s is deprecated: %s", minor, dep);
+	out->version = xstrdup(exact);
+	out->filename = xstrfmt("python-%s-ubuntu-%.2s.04-%s.tar.zst", exact, o->stack + 7,
+				runtime_go_arch());
+	out->url = xstrfmt("%s/%s", base, out->filename);
+	free(minor);
+	/* No checksum is published: runtime_resolve() applies a pin or trust on first use. */
+	return 0;
+}
+
+struct manager_info {
+	const char *name;     /* "pip" */
+	const char *display;  /* "Pipenv" */
+	const char *lockfile; /* what the installed environment depends on */
+};
+
+static const struct manager_info manager_infos[] = {
+	{ "pip", "pip", "requirements.txt" },
+	{ "pipenv", "Pipenv", "Pipfile.lock" },
+	{ "poetry", "Poetry", "poetry.lock" },
+	{ "uv", "uv", "uv.lock" },
+};
+
+static const struct manager_info *manager_of(const struct build_env *be)
+{
+	const char *pm = be->detection->package_manager;
+	size_t i;
+
+	for (i = 0; pm && i < sizeof(manager_infos) / sizeof(manager_infos[0]); i++)
+		if (!strcmp(manager_infos[i].name, pm))
+			return &manager_infos[i];
+	return &manager_infos[0];
+}
+
+/* The version the defaults file pins for tool ("system": the build host's). */
+static const char *pinned(const char *tool, struct error *err)
+{
+	const struct defaults *def = defaults_get(err);
+	const char *v = def ? json_get_str(json_get(table(def), "managers"), tool) : NULL;
+
+	if (def && !v)
+		error_set(err, "the defaults file pins no version of %s (python.managers.%s)", tool, tool);
+	return v;
+}
+
+/*
+ * The build cache key of .heroku/python: everything its content depends
+ * on, so any change starts afresh.
+ */
+static int env_key(const struct build_env *be, const struct resolved *r, char **key,
+		   struct error *err)
+{
+	const struct manager_info *m = manager_of(be);
+	char *lock = path_join(be->app_dir, m->lockfile), hex[SHA256_HEX_LEN + 1] = "none";
+	const char *version = pinned(m->name, err);
+	char *what;
+	char digest[65];
+
+	if (!version) {
+		free(lock);
+		return -1;
+	}
+	if (fs_exists(lock) && sha256_file(lock, hex, NULL, err) < 0) {
+		free(lock);
+		return -1;
+	}
+	what = xstrfmt("%s\n%s\n%s\n%s\n%s\n%s", r->version, r->sha256 ? r->sha256 : "",
+		       env_get(&be->env, "STACK"), m->name, version, hex);
+	cache_key(what, digest);
+	*key = xstrfmt("python-%s-%s-%.16s", r->version, m->name, digest);
+	free(what);
+	free(lock);
+	return 0;
+}
+
+static int python_install(struct build_env *be, const struct resolved *r, const char *archive,
+			  struct error *err)
+{
+	char *heroku = path_join(be->app_dir, ".heroku"), *dest = path_join(be->app_dir, HOME_REL);
+	char *bin = path_join(dest, "bin"), *lib = path_join(dest, "lib"), *key = NULL;
+	const char *venvs[] = { ".venv/pyvenv.cfg", "venv/pyvenv.cfg", NULL };
+	size_t i;
+	int ret = -1, restored;
+
+	/* checks::existing_python_dir_present and existing_venv_dir_present. */
+	if (fs_exists(dest) || fs_is_symlink(dest)) {
+		error_set(err, "the app already has .heroku/python/, where the Python runtime goes: "
+			  "delete it from the source");
+		goto out;
+	}
+	for (i = 0; venvs[i]; i++) {
+		char *cfg = path_join(be->app_dir, venvs[i]);
+		int found = fs_exists(cfg);
+
+		free(cfg);
+		if (found) {
+			error_set(err, "the app contains a virtual environment (%.*s/): run 'git rm --cached "
+				  "-r %.*s' and add it to .gitignore", (int)(strchr(venvs[i], '/') - venvs[i]),
+				  venvs[i], (int)(strchr(venvs[i], '/') - venvs[i]), venvs[i]);
+			goto out;
+		}
+	}
+	if (fs_mkdir_p(heroku, 0755, err) < 0 || env_key(be, r, &key, err) < 0)
+		goto out;
+	restored = runtime_cache_restore(be, HOME_REL, key, err);
+	if (restored < 0)
+		goto out;
+	if (restored) {
+		out_info("Using cached install of Python %s", r->version);
+	} else {
+		out_info("Installing Python %s into %s", r->version, HOME_REL);
+		/* Heroku's archives hold "./bin/python3"...: no top-level directory to strip. */
+		if (extract_archive(archive, dest, 0, RUNTIME_MAX_UNPACKED, err) < 0) {
+			error_prefix(err, "cannot unpack %s", r->shown_url);
+			goto out;
+		}
+	}
+	runtime_path_prepend(&be->env, bin);
+	env_set(&be->env, "LD_LIBRARY_PATH", lib);
+	ret = 0;
+out:
+	free(heroku);
+	free(dest);
+	free(bin);
+	free(lib);
+	free(key);
+	return ret;
+}
+
+/* Run argv (NULL-terminated) as a build step. */
+static int step(struct build_env *be, const char *what, struct error *err, ...)
+{
+	struct strvec argv = STRVEC_INIT;
+	const char *a;
+	va_list ap;
+	int r;
+
+	va_start(ap, err);
+	while ((a = va_arg(ap, const char *)))
+		strvec_push(&argv, a);
+	va_end(ap);
+	r = runtime_step(be, (const char *const *)argv.v, what, err);
+	strvec_clear(&argv);
+	return r;
+}
+
+/* Run argv quietly; 1 when it exits 0 (its output in *out when out is not NULL). */
+static int probe(struct build_env *be, const char *const *argv, struct buf *out)
+{
+	struct child c = CHILD_INIT;
+	struct error ignored = ERROR_INIT;
+	int r;
+
+	strvec_pushv(&c.argv, argv);
+	strvec_pushv(&c.env, (const char *const *)be->env.v);
+	c.dir = be->app_dir;
+	c.quiet = 1;
+	r = child_run(&c, &ignored) == 0;
+	if (out)
+		buf_addstr(out, c.tail.ptr);
+	child_release(&c);
+	return r;
+}
+
+/* The pip wheel the runtime bundles (utils::bundled_pip_module_path), as "<wheel>/pip". */
+static int bundled_pip(const char *home, const char *minor, char **out, struct error *err)
+{
+	char *pattern = xstrfmt("%s/lib/python%s/ensurepip/_bundled/pip-*.whl", home, minor);
+	glob_t g;
+	int r = glob(pattern, 0, NULL, &g);
+
+	if (r || !g.gl_pathc) {
+		if (!r)
+			globfree(&g);
+		error_set(err, "the Python runtime has no bundled pip wheel (%s/lib/python%s/ensurepip/"
+			  "_bundled/pip-*.whl): the archive is not a Heroku Python runtime", HOME_REL, minor);
+		free(pattern);
+		return -1;
+	}
+	/* Newest last, as Heroku's `tail -1` of the sorted glob. */
+	*out = xstrfmt("%s/pip", g.gl_pathv[g.gl_pathc - 1]);
+	globfree(&g);
+	free(pattern);
+	return 0;
+}
+
+/*
+ * A tool (Pipenv, Poetry, uv) in its own virtual environment in the app's
+ * build cache, installed with the bundled pip at the pinned version; its bin
+ * directory first on PATH. "system" uses the build host's tool instead.
+ */
+static int install_tool(struct build_env *be, const char *tool, const char *display,
+			const char *python, const char *pip, struct error *err)
+{
+	const char *version = pinned(tool, err);
+	char *root = NULL, *venv = NULL, *vpython = NULL, *exe = NULL, *spec = NULL, *bin = NULL;
+	char *what = NULL;
+	struct error ignored = ERROR_INIT;
+	int ret = -1;
+
+	if (!version)
+		return -1;
+	if (!strcmp(version, "system")) {
+		const char *which[] = { tool, "--version", NULL };
+
+		if (!probe(be, which, NULL))
+			return error_set(err, "the defaults file says to use the build host's %s "
+					 "(python.managers.%s = \"system\"), but '%s --version' fails: "
+					 "install it or pin a version", tool, tool, tool);
+		out_step("Using %s from the build host (python.managers.%s = \"system\")", display, tool);
+		return 0;
+	}
+	root = xstrfmt("%s/python-%s-%s", be->app_cache, tool, version);
+	venv = path_join(root, "venv");
+	vpython = path_join(venv, "bin/python");
+	exe = xstrfmt("%s/bin/%s", venv, tool);
+	bin = path_join(venv, "bin");
+	if (fs_exists(exe)) {
+		out_step("Using cached %s %s", display, version);
+	} else {
+		out_step("Installing %s %s", display, version);
+		fs_remove_tree(root, &ignored);
+		spec = xstrfmt("%s==%s", tool, version);
+		what = xstrfmt("pip install %s", spec);
+		if (fs_mkdir_p(root, 0700, err) < 0 ||
+		    step(be, "python -m venv", err, python, "-m", "venv", "--without-pip", venv, NULL) < 0 ||
+		    step(be, what, err, vpython, pip, "install", "--disable-pip-version-check",
+			 "--no-input", "--quiet", spec, NULL) < 0) {
+			fs_remove_tree(root, &ignored);
+			error_prefix(err, "cannot install %s %s", display, version);
+			goto out;
+		}
+	}
+	runtime_path_prepend(&be->env, bin);
+	ret = 0;
+out:
+	free(root);
+	free(venv);
+	free(vpython);
+	free(exe);
+	free(spec);
+	free(bin);
+	free(what);
+	return ret;
+}
+
+/* pip (and setuptools on 3.10-3.12) at Heroku's pins, with the bundled pip. */
+static int install_pip(struct build_env *be, const char *home, const char *minor,
+		       const char *python, const char *pip, struct error *err)
+{
+	const char *version = pinned("pip", err), *st = NULL;
+	char *spec = NULL, *st_spec = NULL, *dist = NULL;
+	int ret = -1, old = !strcmp(minor, "3.10") || !strcmp(minor, "3.11") || !strcmp(minor, "3.12");
+
+	if (!version || (old && !(st = pinned("setuptools", err))))
+		return -1;
+	if (!strcmp(version, "system"))
+		return error_set(err, "pip cannot be \"system\" (python.managers.pip): pin the version "
+				 "the runtime installs");
+	dist = xstrfmt("%s/lib/python%s/site-packages/pip-%s.dist-info", home, minor, version);
+	if (fs_is_dir(dist)) {
+		out_step("Using cached pip %s", version);
+		ret = 0;
+		goto out;
+	}
+	spec = xstrfmt("pip==%s", version);
+	st_spec = st ? xstrfmt("setuptools==%s", st) : NULL;
+	if (st)
+		out_step("Installing pip %s and setuptools %s", version, st);
+	else
+		out_step("Installing pip %s", version);
+	/*
+	 * Heroku adds --isolated, which ignores PIP_INDEX_URL: slugc keeps the
+	 * configured index, so private and offline indexes work. The bundled
+	 * wheel is on sys.path and may be the very version pinned: install anyway.
+	 */
+	if (step(be, "pip install pip", err, python, pip, "install", "--disable-pip-version-check",
+		 "--no-cache-dir", "--no-input", "--quiet", "--ignore-installed", spec, st_spec,
+		 NULL) < 0) {
+		error_prefix(err, "cannot install pip %s", version);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(dist);
+	free(spec);
+	free(st_spec);
+	return ret;
+}
+
+/* The major version of the Poetry that will run ("poetry --version"). */
+static long poetry_major(struct build_env *be)
+{
+	const char *argv[] = { "poetry", "--version", NULL };
+	struct buf out = BUF_INIT;
+	const char *p;
+	long major = 2;
+
+	if (probe(be, argv, &out) && (p = strstr(out.ptr, "version ")))
+		major = strtol(p + 8, NULL, 10);
+	buf_release(&out);
+	return major;
+}
+
+static int install_dependencies(struct build_env *be, const struct manager_info *m,
+				struct error *err)
+{
+	if (!strcmp(m->name, "pip")) {
+		out_step("Installing dependencies using 'pip install -r requirements.txt'");
+		return step(be, "pip install -r requirements.txt", err, "pip", "install", "-r",
+			    "requirements.txt", "--exists-action=w", "--no-input", "--progress-bar", "off",
+			    NULL);
+	}
+	if (!strcmp(m->name, "pipenv")) {
+		out_step("Installing dependencies using 'pipenv install --deploy'");
+		return step(be, "pipenv install --deploy", err, "pipenv", "install", "--deploy", NULL);
+	}
+	if (!strcmp(m->name, "poetry")) {
+		/* Poetry 2 has `sync`; before it, `install --sync` does the same (Debian has 1.3). */
+		if (poetry_major(be) >= 2) {
+			out_step("Installing dependencies using 'poetry sync --only main'");
+			return step(be, "poetry sync --only main", err, "poetry", "sync", "--only", "main",
+				    "--compile", "--no-ansi", "--no-interaction", NULL);
+		}
+		out_step("Installing dependencies using 'poetry install --sync --only main' (Poetry 1)");
+		return step(be, "poetry install --sync --only main", err, "poetry", "install", "--sync",
+			    "--only", "main", "--no-ansi", "--no-interaction", NULL);
+	}
+	out_step("Installing dependencies using 'uv sync --locked --no-default-groups'");
+	return step(be, "uv sync --locked", err, "uv", "sync", "--locked", "--no-default-groups",
+		    "--compile-bytecode", "--no-progress", NULL);
+}
+
+/* manage.py at depth 1 to 3, shallowest first (Heroku's find -maxdepth 3 | sort -n). */
+static char *find_manage_py(const char *app_dir)
+{
+	static const char *const patterns[] = { "manage.py", "*/manage.py", "*/*/manage.py" };
+	char *found = NULL;
+	size_t i;
+
+	for (i = 0; i < 3 && !found; i++) {
+		char *pattern = path_join(app_dir, patterns[i]);
+		glob_t g;
+
+		if (glob(pattern, 0, NULL, &g) == 0) {
+			size_t j;
+
+			for (j = 0; j < g.gl_pathc && !found; j++)
+				if (!fs_is_dir(g.gl_pathv[j]))
+					found = xstrdup(g.gl_pathv[j] + strlen(app_dir) + 1);
+			globfree(&g);
+		}
+		free(pattern);
+	}
+	return found;
+}
+
+/* bin/steps/collectstatic. */
+static int collectstatic(struct build_env *be, struct error *err)
+{
+	const char *disabled = env_get(&be->env, "DISABLE_COLLECTSTATIC");
+	const char *has_django[] = { "python", "-c", "import importlib.util, sys; "
+				     "sys.exit(0 if importlib.util.find_spec('django') else 1)", NULL };
+	char *marker = path_join(be->app_dir, ".heroku/collectstatic_disabled"), *manage = NULL;
+	char *what = NULL;
+	int ret = 0;
+
+	if (fs_exists(marker)) {
+		out_step("Skipping Django collectstatic since the file '.heroku/collectstatic_disabled' exists.");
+		out_warn("the .heroku/collectstatic_disabled file is deprecated: remove it and set the "
+			 "config var DISABLE_COLLECTSTATIC=1 instead");
+		goto out;
+	}
+	if (disabled && strcmp(disabled, "0")) {
+		out_step("Skipping Django collectstatic since the env var DISABLE_COLLECTSTATIC is set.");
+		goto out;
+	}
+	if (!probe(be, has_django, NULL))
+		goto out;
+	manage = find_manage_py(be->app_dir);
+	if (!manage) {
+		out_step("Skipping Django collectstatic since no manage.py file found.");
+		goto out;
+	}
+	out_step("$ python %s collectstatic --noinput", manage);
+	if (!env_get(&be->env, "PYTHONPATH") || !*env_get(&be->env, "PYTHONPATH"))
+		env_set(&be->env, "PYTHONPATH", ".");
+	what = xstrfmt("python %s collectstatic --noinput", manage);
+	if (step(be, what, err, "python", manage, "collectstatic", "--noinput", "--traceback", NULL) < 0)
+		ret = error_prefix(err, "Django's static files could not be generated: fix the "
+				   "error above, or set the config var DISABLE_COLLECTSTATIC=1");
+out:
+	free(marker);
+	free(manage);
+	free(what);
+	return ret;
+}
+
+/*
+ * Run by the slug's own Python after the install (see the top comment):
+ * argv[1] the build's .heroku/python, argv[2] the app directory.
+ *  - console scripts whose shebang names argv[1]/bin/python... get a sh
+ *    preamble that runs the python beside them, wherever the slug is;
+ *  - editable installs (.pth, .egg-link, __editable__ finders,
+ *    direct_url.json) that name the build directory name the app instead:
+ *    .pth lines become paths relative to site-packages (Python resolves
+ *    them so), the others /app (Heroku rewrites them to /app at boot);
+ *  - RECORD entries of rewritten files get their new sha256 and size, and
+ *    absolute ones (Poetry 1) become relative;
+ *  - .pyc outside site-packages that do not name /app paths (written by
+ *    tools that ignore PYTHONDONTWRITEBYTECODE) are deleted;
+ *  - the .pyc of site-packages are (re)compiled, hash-based, with the build
+ *    directory replaced by /app in the file names they record; one that
+ *    already is (a cached environment) is kept. Files that do not compile
+ *    (templates named .py) are left without, as compileall would.
+ */
+static const char relocate_program[] =
+	"import base64, glob, hashlib, importlib.util, marshal, os, py_compile, sys\n"
+	"home, app = sys.argv[1], sys.argv[2]\n"
+	"old = (home + '/bin/python').encode()\n"
+	"new = b\"#!/bin/sh\\n'''exec' \\\"$(dirname -- \\\"$(realpath -- \\\"$0\\\")\\\")\\\"/python \\\"$0\\\" \\\"$@\\\"\\n' '''\\n\"\n"
+	"changed = {}\n"
+	"def write(path, data):\n"
+	"    tmp = path + '.slugc'\n"
+	"    with open(tmp, 'wb') as f:\n"
+	"        f.write(data)\n"
+	"    os.chmod(tmp, os.stat(path).st_mode & 0o7777)\n"
+	"    os.replace(tmp, path)\n"
+	"    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()\n"
+	"    changed[os.path.realpath(path)] = 'sha256=%s,%d' % (digest, len(data))\n"
+	"bindir = os.path.join(home, 'bin')\n"
+	"for name in sorted(os.listdir(bindir)):\n"
+	"    path = os.path.join(bindir, name)\n"
+	"    if os.path.islink(path) or not os.path.isfile(path):\n"
+	"        continue\n"
+	"    with open(path, 'rb') as f:\n"
+	"        data = f.read()\n"
+	"    lines = data.split(b'\\n')\n"
+	"    if lines[0].startswith(b'#!' + old):\n"
+	"        write(path, new + b'\\n'.join(lines[1:]))\n"
+	"    elif lines[0] == b'#!/bin/sh' and len(lines) > 2 and lines[1].startswith(b\"'''exec' \" + old):\n"
+	"        write(path, new + b'\\n'.join(lines[3:]))\n"
+	"site = sorted(glob.glob(os.path.join(home, 'lib', 'python*', 'site-packages')))\n"
+	"appb = app.encode()\n"
+	"for d in site:\n"
+	"    up = os.path.relpath(app, d).encode()\n"
+	"    for path in sorted(glob.glob(os.path.join(d, '*.pth')) + glob.glob(os.path.join(d, '*.egg-link')) +\n"
+	"                       glob.glob(os.path.join(d, '__editable__*_finder.py')) +\n"
+	"                       glob.glob(os.path.join(d, '*.dist-info', 'direct_url.json'))):\n"
+	"        with open(path, 'rb') as f:\n"
+	"            data = f.read()\n"
+	"        if appb not in data:\n"
+	"            continue\n"
+	"        if path.endswith('.pth'):\n"
+	"            out = []\n"
+	"            for line in data.split(b'\\n'):\n"
+	"                if line == appb or line.startswith(appb + b'/'):\n"
+	"                    line = up + line[len(appb):]\n"
+	"                out.append(line)\n"
+	"            data = b'\\n'.join(out)\n"
+	"        write(path, data.replace(appb, b'/app'))\n"
+	"    for record in sorted(glob.glob(os.path.join(d, '*.dist-info', 'RECORD'))):\n"
+	"        with open(record, encoding='utf-8') as f:\n"
+	"            rows = f.read().split('\\n')\n"
+	"        out, hit = [], False\n"
+	"        for row in rows:\n"
+	"            path = row.split(',')[0] if row and not row.startswith('\"') else ''\n"
+	"            if path.startswith(app + '/'):\n"
+	"                row, hit = os.path.relpath(path, d) + row[len(path):], True\n"
+	"                path = os.path.relpath(path, d)\n"
+	"            if path and os.path.realpath(os.path.join(d, path)) in changed:\n"
+	"                row, hit = path + ',' + changed[os.path.realpath(os.path.join(d, path))], True\n"
+	"            out.append(row)\n"
+	"        if hit:\n"
+	"            with open(record + '.slugc', 'w', encoding='utf-8') as f:\n"
+	"                f.write('\\n'.join(out))\n"
+	"            os.replace(record + '.slugc', record)\n"
+	"for top, dirs, names in os.walk(home):\n"
+	"    dirs[:] = sorted(x for x in dirs if os.path.join(top, x) not in site)\n"
+	"    for name in sorted(names):\n"
+	"        if name.endswith('.pyc'):\n"
+	"            try:\n"
+	"                with open(os.path.join(top, name), 'rb') as f:\n"
+	"                    keep = marshal.loads(f.read()[16:]).co_filename.startswith('/app/')\n"
+	"            except Exception:\n"
+	"                keep = False\n"
+	"            if not keep:\n"
+	"                os.unlink(os.path.join(top, name))\n"
+	"mode = py_compile.PycInvalidationMode.CHECKED_HASH\n"
+	"def fresh(py, pyc, shown):\n"
+	"    try:\n"
+	"        with open(pyc, 'rb') as f:\n"
+	"            data = f.read()\n"
+	"        with open(py, 'rb') as f:\n"
+	"            src = f.read()\n"
+	"        return (data[:4] == importlib.util.MAGIC_NUMBER and data[4] & 1 and\n"
+	"                data[8:16] == importlib.util.source_hash(src) and\n"
+	"                marshal.loads(data[16:]).co_filename == shown)\n"
+	"    except Exception:\n"
+	"        return False\n"
+	"for d in site:\n"
+	"    for top, dirs, names in os.walk(d):\n"
+	"        dirs[:] = sorted(x for x in dirs if x != '__pycache__')\n"
+	"        for name in sorted(names):\n"
+	"            if not name.endswith('.py'):\n"
+	"                continue\n"
+	"            py = os.path.join(top, name)\n"
+	"            pyc = importlib.util.cache_from_source(py)\n"
+	"            shown = '/app' + py[len(app):]\n"
+	"            if not fresh(py, pyc, shown):\n"
+	"                try:\n"
+	"                    py_compile.compile(py, cfile=pyc, dfile=shown, doraise=True, invalidation_mode=mode)\n"
+	"                except py_compile.PyCompileError:\n"
+	"                    pass\n";
+
+static int relocate(struct build_env *be, const char *home, struct error *err)
+{
+	return step(be, "relocating the Python environment", err, "python", "-I", "-B", "-c",
+		    relocate_program, home, be->app_dir, NULL);
+}
+
+/* Host settings pip and friends need: the index and its credentials, the CA store. */
+static void pass_host_settings(struct build_env *be)
+{
+	static const char *const names[] = {
+		"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "PIP_CERT", "PIP_CLIENT_CERT",
+		"UV_INDEX_URL", "UV_INDEX", "UV_DEFAULT_INDEX", "UV_EXTRA_INDEX_URL",
+		"SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", NULL,
+	};
+	size_t i;
+
+	for (i = 0; names[i]; i++) {
+		const char *v = env_get(&be->env, names[i]);
+
+		/* The app's config vars win; otherwise the build host's settings pass through. */
+		if (!v && getenv(names[i]) && *getenv(names[i]))
+			env_set(&be->env, names[i], v = getenv(names[i]));
+		if (v && url_is_url(v) && strstr(names[i], "INDEX")) {
+			struct url u = URL_INIT;
+			struct error ignored = ERROR_INIT;
+
+			/* An index URL's credentials are secrets from here on. */
+			if (url_parse(&u, v, &ignored) == 0) {
+				out_add_secret(u.password);
+				if (!u.password)
+					out_add_secret(u.user);
+			}
+			url_release(&u);
+		}
+	}
+}
+
+static int write_profiles(struct build_env *be, const struct manager_info *m, struct error *err)
+{
+	struct buf text = BUF_INIT;
+	int r;
+
+	buf_addstr(&text,
+		   "# Written by slugc: Python at dyno boot, as heroku-buildpack-python sets it up.\n"
+		   "# The interpreter finds its prefix from its own location: no PYTHONHOME.\n"
+		   "export PATH=\"$HOME/.heroku/python/bin:$PATH\"\n"
+		   "export PYTHONUNBUFFERED=true\n"
+		   "export LIBRARY_PATH=\"$HOME/.heroku/python/lib${LIBRARY_PATH:+:${LIBRARY_PATH}}\"\n"
+		   "export LD_LIBRARY_PATH=\"$HOME/.heroku/python/lib${LD_LIBRARY_PATH:+:${LD_LIBRARY_PATH}}\"\n"
+		   "export LANG=${LANG:-en_US.UTF-8}\n"
+		   "export PYTHONPATH=${PYTHONPATH:-$HOME}\n");
+	if (!strcmp(m->name, "pip"))
+		buf_addstr(&text, "export PIP_DISABLE_PIP_VERSION_CHECK=1\n");
+	if (!strcmp(m->name, "pipenv"))
+		buf_addstr(&text, "export PIPENV_SYSTEM=1 PIPENV_VERBOSITY=-1\n"
+			   "export VIRTUAL_ENV=\"$HOME/.heroku/python\"\n");
+	r = runtime_write_profile(be->app_dir, "python.sh", text.ptr, err);
+	if (r == 0)
+		r = runtime_write_profile(be->app_dir, "python.gunicorn.sh",
+					  "# Written by slugc, as heroku-buildpack-python's python.gunicorn.sh.\n"
+					  "export FORWARDED_ALLOW_IPS='*'\n"
+					  "export GUNICORN_CMD_ARGS=${GUNICORN_CMD_ARGS:-\"--access-logfile -\"}\n",
+					  err);
+	if (r == 0)
+		r = runtime_write_profile(
+			be->app_dir, "WEB_CONCURRENCY.sh",
+			"# Written by slugc: WEB_CONCURRENCY as heroku-buildpack-python's WEB_CONCURRENCY.sh\n"
+			"# sets it: the lower of 2 x CPU cores + 1 and the memory limit / 256 MB.\n"
+			"if [ -r /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then\n"
+			"  slugc_mem=$(( $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes) / 1048576 ))\n"
+			"  if [ \"$slugc_mem\" -le 1048576 ] && slugc_cores=$(nproc 2>/dev/null); then\n"
+			"    export DYNO_RAM=$slugc_mem\n"
+			"    if [ -z \"${WEB_CONCURRENCY+set}\" ]; then\n"
+			"      slugc_wc=$(( slugc_cores * 2 + 1 ))\n"
+			"      [ $(( slugc_mem / 256 )) -lt $slugc_wc ] && slugc_wc=$(( slugc_mem / 256 ))\n"
+			"      [ \"$slugc_wc\" -lt 1 ] && slugc_wc=1\n"
+			"      export WEB_CONCURRENCY=$slugc_wc WEB_CONCURRENCY_SET_BY=heroku/python\n"
+			"    fi\n"
+			"  fi\n"
+			"  unset slugc_mem slugc_cores slugc_wc\n"
+			"fi\n",
+			err);
+	buf_release(&text);
+	return r;
+}
+
+static int python_build(struct build_env *be, const struct resolved *r, struct error *err)
+{
+	const struct manager_info *m = manager_of(be);
+	char *home = path_join(be->app_dir, HOME_REL), *minor = major_minor(r->version);
+	char *python = xstrfmt("%s/bin/python", home), *pip = NULL, *key = NULL;
+	char *include = xstrfmt("%s/include", home), *lib = xstrfmt("%s/lib", home);
+	char *pkgconfig = xstrfmt("%s/lib/pkg-config", home), *caches = NULL;
+	int ret = -1;
+
+	/* bin/compile's build environment. */
+	env_set(&be->env, "PYTHONHOME", "");
+	env_set(&be->env, "PYTHONPATH", "");
+	env_set(&be->env, "PYTHONUNBUFFERED", "1");
+	/*
+	 * Imports during the build would leave .pyc files naming the build
+	 * directory; the installed packages are compiled once, by relocate().
+	 */
+	env_set(&be->env, "PYTHONDONTWRITEBYTECODE", "1");
+	env_set(&be->env, "C_INCLUDE_PATH", include);
+	env_set(&be->env, "CPLUS_INCLUDE_PATH", include);
+	env_set(&be->env, "LIBRARY_PATH", lib);
+	env_set(&be->env, "PKG_CONFIG_PATH", pkgconfig);
+	env_set(&be->env, "PIP_DISABLE_PIP_VERSION_CHECK", "1");
+	/* Build servers often run as root; the warning tells the user nothing here. */
+	env_set(&be->env, "PIP_ROOT_USER_ACTION", "ignore");
+	/* The managers' download caches (wheels) stay in the app's build cache. */
+	caches = xstrfmt("%s/python-caches", be->app_cache);
+	{
+		char *pipc = path_join(caches, "pip"), *poetryc = path_join(caches, "poetry");
+		char *pipenvc = path_join(caches, "pipenv"), *uvc = path_join(caches, "uv");
+
+		env_set(&be->env, "PIP_CACHE_DIR", pipc);
+		env_set(&be->env, "POETRY_CACHE_DIR", poetryc);
+		env_set(&be->env, "PIPENV_CACHE_DIR", pipenvc);
+		env_set(&be->env, "UV_CACHE_DIR", uvc);
+		free(pipc);
+		free(poetryc);
+		free(pipenvc);
+		free(uvc);
+	}
+	pass_host_settings(be);
+	{
+		char *src = path_join(home, "src");
+
+		env_set(&be->env, "PIP_SRC", src);
+		free(src);
+	}
+	if (bundled_pip(home, minor, &pip, err) < 0 || env_key(be, r, &key, err) < 0)
+		goto out;
+
+	if (!strcmp(m->name, "pip")) {
+		if (install_pip(be, home, minor, python, pip, err) < 0)
+			goto out;
+	} else if (!strcmp(m->name, "pipenv")) {
+		env_set(&be->env, "PIPENV_SYSTEM", "1");
+		env_set(&be->env, "PIPENV_VERBOSITY", "-1");
+		env_set(&be->env, "PIPENV_NOSPIN", "1");
+		env_set(&be->env, "VIRTUAL_ENV", home);
+		if (install_tool(be, "pipenv", "Pipenv", python, pip, err) < 0)
+			goto out;
+	} else if (!strcmp(m->name, "poetry")) {
+		env_set(&be->env, "POETRY_VIRTUALENVS_CREATE", "false");
+		env_set(&be->env, "POETRY_VIRTUALENVS_USE_POETRY_PYTHON", "true");
+		/* A Poetry that does not run on this Python (the host's) must still install into it. */
+		env_set(&be->env, "VIRTUAL_ENV", home);
+		if (install_tool(be, "poetry", "Poetry", python, pip, err) < 0)
+			goto out;
+	} else {
+		env_set(&be->env, "UV_PROJECT_ENVIRONMENT", home);
+		env_set(&be->env, "UV_NO_MANAGED_PYTHON", "1");
+		env_set(&be->env, "UV_PYTHON_DOWNLOADS", "never");
+		env_set(&be->env, "UV_LINK_MODE", "copy");
+		if (install_tool(be, "uv", "uv", python, pip, err) < 0)
+			goto out;
+	}
+	if (install_dependencies(be, m, err) < 0 || collectstatic(be, err) < 0 ||
+	    relocate(be, home, err) < 0 || write_profiles(be, m, err) < 0 ||
+	    runtime_cache_save(be, HOME_REL, key, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	free(home);
+	free(minor);
+	free(python);
+	free(pip);
+	free(key);
+	free(include);
+	free(lib);
+	free(pkgconfig);
+	free(caches);
+	return ret;
+}
