@@ -235,7 +235,8 @@ static void packed_slug_is_normalized(void **state)
 	char *root = unit_tmpdir();
 	char *tree = xstrfmt("%s/tree", root);
 	char *slug = xstrfmt("%s/slug.tgz", root);
-	struct pack_options o = { 315532800, 6, 2, 0 };
+	struct pack_options o = { 315532800, 6, 2, 0, 0, 0 };
+	struct unpack_limits limits = UNPACK_LIMITS_INIT;
 	struct pack_result pr;
 	struct inspect_result res;
 	struct error err = ERROR_INIT;
@@ -250,7 +251,7 @@ static void packed_slug_is_normalized(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(pack_tree(tree, fd, slug, &o, &pr, &err), 0);
 	close(fd);
-	assert_int_equal(inspect_slug(slug, &res, &err), 0);
+	assert_int_equal(inspect_slug(slug, &limits, &res, &err), 0);
 	assert_true(res.normalized);
 	assert_int_equal(res.mtime, 315532800);
 	assert_int_equal(res.files, 2);
