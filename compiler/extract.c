@@ -151,8 +151,8 @@ static int over_cap(struct reader *r, const char *what, uint64_t cap, const char
 	if (!strcmp(option, "--max-unpacked"))
 		buf_add_size(&limit, cap);
 	else
-		buf_addf(&limit, "%llu", (unsigned long long)cap);
-	error_setk(err, ERROR_INPUT, "'%s' %s %s at entry '%s'; refusing it before unpacking "
+		buf_addf(&limit, "%llu entries", (unsigned long long)cap);
+	error_setk(err, ERROR_INPUT, "'%s' %s %s (at entry '%s'); refusing it before unpacking "
 		   "more (%s raises the cap)", r->shown, what, limit.ptr, q.ptr, option);
 	buf_release(&q);
 	buf_release(&limit);
@@ -171,7 +171,7 @@ static int charge_entry(struct reader *r, int64_t size, struct error *err)
 
 	r->entries++;
 	if (l->max_entries && r->entries > l->max_entries)
-		return over_cap(r, "has more entries than", l->max_entries, "--max-entries", err);
+		return over_cap(r, "has more than", l->max_entries, "--max-entries", err);
 	if (l->max_bytes && (n > l->max_bytes || r->declared > l->max_bytes - n))
 		return over_cap(r, "expands to more than", l->max_bytes, "--max-unpacked", err);
 	r->declared += n;
