@@ -475,7 +475,8 @@ int extract_archive(const char *archive, const char *dest, int strip_top,
 	}
 	if (reader_open_file(&r, archive, err) < 0 || tree_writer_open(&w, tmp, 0, err) < 0)
 		goto out;
-	reader_set_limits(r, limits);
+	if (limits)
+		reader_set_limits(r, limits);
 	if (extract_to_tree(r, w, err) < 0)
 		goto out;
 	root = strip_top ? extract_top_dir(tmp, err) : xstrdup(tmp);

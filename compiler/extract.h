@@ -101,7 +101,7 @@ char *extract_top_dir(const char *dir, struct error *err);
  * Unpack an archive file into dest (which must not exist), dropping a single
  * top-level directory when strip_top, through a temporary directory beside
  * dest that is renamed into place: dest is whole or absent. The reader's
- * caps are `limits`.
+ * caps are `limits` (NULL: the defaults).
  */
 int extract_archive(const char *archive, const char *dest, int strip_top,
 		    const struct unpack_limits *limits, struct error *err);
