@@ -1,5 +1,6 @@
 #include "inspect.h"
 
+#include <search.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,85 +24,60 @@ struct link {
 
 /*
  * Every name the slug has produced so far, explicit or implied by an entry
- * beneath it: an open-addressing hash set keyed by the path relative to
- * ./app/ ("" is ./app itself). It is what lets one pass decide everything
- * an extractor would trip over (duplicates, a file where a directory must
- * be, a hard link to nothing) before the entry is written.
+ * beneath it, keyed by the path relative to ./app/ ("" is ./app itself), in
+ * a tsearch() tree (red-black in glibc: O(log n) whatever names an attacker
+ * picks, where a hash table could be flooded). It is what lets one pass
+ * decide everything an extractor would trip over (duplicates, a file where a
+ * directory must be, a hard link to nothing) before the entry is written.
  */
-enum name_kind { NAME_FREE = 0, NAME_IMPLIED, NAME_DIR, NAME_FILE, NAME_SYMLINK };
+enum name_kind { NAME_IMPLIED = 1, NAME_DIR, NAME_FILE, NAME_SYMLINK };
 
 struct name {
 	char *path;
 	enum name_kind kind;
 };
 
-struct names {
-	struct name *v;
-	size_t cap, nr; /* cap is a power of two, at least twice nr */
-};
-
 struct seen {
 	struct link *links;
 	size_t nlinks, alloc_links;
-	struct names names;
+	void *names;     /* tsearch() root of struct name */
+	struct buf key;  /* scratch for lookups of a prefix */
 	struct buf prev; /* previous full path, for the order check */
 };
 
-static uint64_t name_hash(const char *s, size_t n)
+static int name_cmp(const void *a, const void *b)
 {
-	uint64_t h = 14695981039346656037ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return strcmp(((const struct name *)a)->path, ((const struct name *)b)->path);
 }
 
-/* The slot of s[0..n): the one holding it, or the free one where it would go. */
-static struct name *names_slot(struct names *t, const char *s, size_t n)
+static struct name *names_find(struct seen *s, const char *p, size_t n)
 {
-	size_t i;
+	struct name key;
+	struct name **hit;
 
-	for (i = (size_t)name_hash(s, n) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-		struct name *x = &t->v[i];
-
-		if (x->kind == NAME_FREE ||
-		    (!strncmp(x->path, s, n) && x->path[n] == '\0'))
-			return x;
-	}
+	buf_reset(&s->key);
+	buf_add(&s->key, p, n);
+	key.path = s->key.ptr;
+	hit = tfind(&key, &s->names, name_cmp);
+	return hit ? *hit : NULL;
 }
 
-static struct name *names_find(struct names *t, const char *s, size_t n)
+static void names_add(struct seen *s, const char *p, size_t n, enum name_kind kind)
 {
-	struct name *x;
+	struct name *x = xmalloc(sizeof(*x));
 
-	if (!t->cap)
-		return NULL;
-	x = names_slot(t, s, n);
-	return x->kind == NAME_FREE ? NULL : x;
-}
-
-static void names_add(struct names *t, const char *s, size_t n, enum name_kind kind)
-{
-	struct name *x;
-
-	if (2 * (t->nr + 1) > t->cap) {
-		struct names bigger = { NULL, t->cap ? 2 * t->cap : 64, t->nr };
-		size_t i;
-
-		bigger.v = xcalloc(bigger.cap, sizeof(*bigger.v));
-		for (i = 0; i < t->cap; i++)
-			if (t->v[i].kind != NAME_FREE)
-				*names_slot(&bigger, t->v[i].path, strlen(t->v[i].path)) = t->v[i];
-		free(t->v);
-		*t = bigger;
-	}
-	x = names_slot(t, s, n);
-	x->path = xstrndup(s, n);
+	x->path = xstrndup(p, n);
 	x->kind = kind;
-	t->nr++;
+	if (!tsearch(x, &s->names, name_cmp))
+		abort();
+}
+
+static void name_free(void *p)
+{
+	struct name *x = p;
+
+	free(x->path);
+	free(x);
 }
 
 static void seen_release(struct seen *s)
@@ -112,10 +88,9 @@ static void seen_release(struct seen *s)
 		free(s->links[i].path);
 		free(s->links[i].target);
 	}
-	for (i = 0; i < s->names.cap; i++)
-		free(s->names.v[i].path);
+	tdestroy(s->names, name_free);
 	free(s->links);
-	free(s->names.v);
+	buf_release(&s->key);
 	buf_release(&s->prev);
 }
 
@@ -276,16 +251,16 @@ static int check_name(struct seen *s, const struct reader_entry *e, const char *
 	const char *slash;
 	struct name *x;
 
-	if (*rel && !names_find(&s->names, "", 0))
-		names_add(&s->names, "", 0, NAME_IMPLIED);
+	if (*rel && !names_find(s, "", 0))
+		names_add(s, "", 0, NAME_IMPLIED);
 	for (slash = strchr(rel, '/'); slash; slash = strchr(slash + 1, '/')) {
 		size_t n = (size_t)(slash - rel);
 		struct buf parent = BUF_INIT;
 		int ret = 0;
 
-		x = names_find(&s->names, rel, n);
+		x = names_find(s, rel, n);
 		if (!x) {
-			names_add(&s->names, rel, n, NAME_IMPLIED);
+			names_add(s, rel, n, NAME_IMPLIED);
 			continue;
 		}
 		if (x->kind == NAME_DIR || x->kind == NAME_IMPLIED)
@@ -304,7 +279,7 @@ static int check_name(struct seen *s, const struct reader_entry *e, const char *
 	if (e->type == ENTRY_HARDLINK) {
 		const char *t = e->link + APP_PREFIX_LEN;
 
-		x = names_find(&s->names, t, strlen(t));
+		x = names_find(s, t, strlen(t));
 		if (!x || x->kind != NAME_FILE) {
 			struct buf q = BUF_INIT;
 
@@ -315,9 +290,9 @@ static int check_name(struct seen *s, const struct reader_entry *e, const char *
 			return -1;
 		}
 	}
-	x = names_find(&s->names, rel, strlen(rel));
+	x = names_find(s, rel, strlen(rel));
 	if (!x) {
-		names_add(&s->names, rel, strlen(rel), kind);
+		names_add(s, rel, strlen(rel), kind);
 		return 0;
 	}
 	if (x->kind == NAME_IMPLIED && kind == NAME_DIR) {
@@ -458,7 +433,7 @@ typedef int (*entry_step_fn)(void *ctx, struct reader *r, const struct reader_en
 static int verify_pass(struct reader *r, struct inspect_result *res, entry_step_fn step,
 		       void *ctx, struct error *err)
 {
-	struct seen s = { NULL, 0, 0, { NULL, 0, 0 }, BUF_INIT };
+	struct seen s = { NULL, 0, 0, NULL, BUF_INIT, BUF_INIT };
 	struct reader_entry e;
 	int ret = -1, rc;
 
