@@ -45,12 +45,14 @@ struct build_options {
 	int level;              /* compression level */
 	const struct strvec *buildpacks; /* --buildpack REFs, in order, or NULL */
 	unsigned timeout;       /* --timeout: seconds the buildpack steps may take in all */
+	struct unpack_limits limits; /* --max-unpacked, --max-entries: source and runtime
+					archives, and the slug itself */
 };
 
 #define BUILD_OPTIONS_INIT { NULL, NULL, NULL, NULL, 0, -1, NULL, NULL, NULL, NULL, 0, \
 			     "slug.tgz", NULL, \
 			     BUILD_DEFAULT_STACK, (uint64_t)BUILD_DEFAULT_MAX_SIZE_MB << 20, 0, \
-			     BUILD_DEFAULT_LEVEL, NULL, BUILD_DEFAULT_TIMEOUT }
+			     BUILD_DEFAULT_LEVEL, NULL, BUILD_DEFAULT_TIMEOUT, UNPACK_LIMITS_INIT }
 
 #define BUILD_DEFAULT_STACK "heroku-24"
 #define BUILD_DEFAULT_MAX_SIZE_MB 500
@@ -111,6 +113,7 @@ struct build {
 	struct tempfile slug;
 	uint64_t slug_size;
 	uint64_t files;
+	uint64_t entries, unpacked_size; /* what the slug expands to */
 	unsigned char slug_sha256[32];
 
 	/* manifest */

@@ -28,6 +28,8 @@
 
 /* The most a buildpack archive may expand to (Heroku's own are a few MB). */
 #define BUILDPACK_MAX_UNPACKED ((uint64_t)512 << 20)
+static const struct unpack_limits buildpack_limits = { BUILDPACK_MAX_UNPACKED,
+							UNPACK_DEFAULT_MAX_ENTRIES };
 #define BUILDPACKS_FILE_MAX (64 * 1024)
 #define APP_JSON_MAX (1024 * 1024)
 
@@ -377,7 +379,7 @@ static int fetch_tgz(struct buildpack *bp, const char *dest, struct error *err)
 	bp->sha256 = xstrdup(hex);
 	out_info("%s sha256 %s%s", bp->name, hex, bp->fragment ? " (pinned)" : "");
 	/* Heroku's registry packs bin/ at the top; GitHub's tarballs put one directory first. */
-	if (extract_archive(archive, dest, 0, BUILDPACK_MAX_UNPACKED, err) < 0) {
+	if (extract_archive(archive, dest, 0, &buildpack_limits, err) < 0) {
 		error_prefix(err, "buildpack '%s'", bp->shown);
 		goto out;
 	}

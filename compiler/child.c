@@ -218,7 +218,7 @@ static int relay(struct child *c, struct buf *pending)
 	return 1;
 }
 
-/* Stop the child's group: SIGTERM, then SIGKILL if it lingers. */
+/* Stop the child's group: SIGTERM, then SIGKILL if it lingers or another signal arrives. */
 static void terminate(struct child *c, int *status)
 {
 	time_t deadline = time(NULL) + GRACE_SECONDS;
@@ -227,7 +227,7 @@ static void terminate(struct child *c, int *status)
 	while (waitpid(c->pid, status, WNOHANG) == 0) {
 		struct timespec pause = { 0, 50 * 1000 * 1000 };
 
-		if (time(NULL) >= deadline) {
+		if (time(NULL) >= deadline || sig_count() > 1) {
 			kill(-c->pid, SIGKILL);
 			waitpid(c->pid, status, 0);
 			break;
@@ -266,7 +266,7 @@ static int timed_out_since(const struct timespec *start, unsigned limit)
 
 static int wait_passthrough(struct child *c, int *status, int *interrupted)
 {
-	int forwarded = 0;
+	int forwarded = 0, killed = 0;
 
 	for (;;) {
 		pid_t r = waitpid(c->pid, status, WNOHANG);
@@ -281,6 +281,11 @@ static int wait_passthrough(struct child *c, int *status, int *interrupted)
 			kill(-c->pid, sig_pending());
 			forwarded = 1;
 			*interrupted = 1;
+		}
+		if (sig_count() > 1 && !killed) {
+			/* A second signal: stop now (slugc itself still cleans up). */
+			kill(-c->pid, SIGKILL);
+			killed = 1;
 		}
 		nanosleep(&pause, NULL);
 	}
@@ -348,7 +353,8 @@ int child_finish(struct child *c, struct error *err)
 	 * Interrupted: a build step was stopped by us; a passed-through process
 	 * got the signal and, if it died of it, that is the expected end.
 	 */
-	if (interrupted && (!c->passthrough || (WIFSIGNALED(status) && WTERMSIG(status) == sig_pending()))) {
+	if (interrupted && (!c->passthrough ||
+			    (WIFSIGNALED(status) && (WTERMSIG(status) == sig_pending() || sig_count() > 1)))) {
 		sig_check(err);
 		goto out;
 	}

@@ -15,6 +15,7 @@
 #include "strvec.h"
 
 struct error;
+struct unpack_limits;
 
 
 int cmd_compile(int argc, char **argv, struct error *err);
@@ -47,6 +48,23 @@ int cmd_parse_uint(const char *arg, const char *name, const char *cmd, unsigned 
 int cmd_default_jobs(unsigned *out, const char *cmd, struct error *err);
 /* "lang=value" for --mirror and --runtime-sha256: lang is nodejs, go or ruby ("node" too). */
 int cmd_lang_value(const char *arg, const char *name, const char *cmd, struct strvec *list,
+		   struct error *err);
+
+/*
+ * --max-unpacked SIZE and --max-entries N: the caps on what an archive may
+ * expand to, one spelling for every command that reads one (compile, deploy,
+ * run, inspect, verify). Add CMD_UNPACK_LONGOPTS to a command's options and
+ * cmd_unpack_help to its --help; cmd_unpack_option() is 1 when c was one of
+ * them (applied), 0 when not, -1 on a bad value.
+ */
+enum { CMD_OPT_MAX_UNPACKED = 1000, CMD_OPT_MAX_ENTRIES };
+#define CMD_UNPACK_LONGOPTS \
+	{ "max-unpacked", required_argument, NULL, CMD_OPT_MAX_UNPACKED }, \
+	{ "max-entries", required_argument, NULL, CMD_OPT_MAX_ENTRIES }
+extern const char cmd_unpack_help[];
+int cmd_unpack_option(struct unpack_limits *l, int c, const char *cmd, struct error *err);
+/* "4G", "500M", "1048576": bytes with an optional K, M, G or T (powers of 1024). */
+int cmd_parse_size(const char *arg, const char *name, const char *cmd, uint64_t *out,
 		   struct error *err);
 
 /*

@@ -57,6 +57,9 @@ const char compile_options_help[] =
 	"                        (default: the app's inventory.toml, when it has one)\n"
 	"      --stack NAME      stack recorded in the manifest (default: heroku-24)\n"
 	"      --max-size MB     fail when the compressed slug is larger (default: 500)\n"
+	"      --max-unpacked SIZE  fail when the slug, the source tarball or a runtime\n"
+	"                        archive expands to more (K, M, G, T; default: 4G)\n"
+	"      --max-entries N   fail when one of them has more entries (default: 1000000)\n"
 	"  -j, --jobs N          compression threads (default: SLUGC_THREADS or all cores)\n"
 	"      --level N         compression level 1-12 (default: 6)\n"
 	"      --json            print the result as one JSON document on stdout\n"
@@ -83,6 +86,7 @@ const struct option compile_longopts[] = {
 	{ "manifest", required_argument, NULL, OPT_MANIFEST },
 	{ "stack", required_argument, NULL, OPT_STACK },
 	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+	CMD_UNPACK_LONGOPTS,
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "level", required_argument, NULL, OPT_LEVEL },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -205,7 +209,7 @@ int compile_args_option(struct compile_args *a, int c, const char *cmd, struct e
 		a->level = OUT_VERBOSE;
 		return 1;
 	default:
-		return 0;
+		return cmd_unpack_option(&a->opt.limits, c, cmd, err);
 	}
 }
 

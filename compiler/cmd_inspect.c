@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "cmd.h"
 #include "error.h"
+#include "extract.h"
 #include "inspect.h"
 #include "json.h"
 #include "manifest.h"
@@ -16,13 +17,15 @@ static const char usage[] =
 	"usage: slugc inspect SLUG.tgz [--manifest slug.json] [--json]\n"
 	"\n"
 	"Verify a slug: every entry under ./app/, no '..', no absolute paths, no\n"
-	"symlink leaving ./app, only files, directories and symlinks. Print its\n"
+	"symlink leaving ./app, only files, directories and symlinks, no name twice,\n"
+	"within the unpack caps. slugc run refuses exactly what this refuses. Print its\n"
 	"size, checksum and file count, whether its layout is the reproducible one\n"
 	"slugc writes and, with --manifest, its process types after checking that\n"
 	"the manifest's checksum and size match the file.\n"
 	"\n"
 	"      --manifest FILE   the slug's manifest (checked against the slug)\n"
 	"      --json            print one JSON document on stdout\n"
+	"%s"
 	"  -h, --help            show this help\n"
 	"\n"
 	"Exit status: 0 the slug is valid, 1 it is not (the entry is named), 2 usage error.\n";
@@ -32,6 +35,7 @@ enum { OPT_MANIFEST = 256, OPT_JSON };
 static const struct option longopts[] = {
 	{ "manifest", required_argument, NULL, OPT_MANIFEST },
 	{ "json", no_argument, NULL, OPT_JSON },
+	CMD_UNPACK_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -127,9 +131,10 @@ static void print_human(const char *slug, const struct inspect_result *r, const 
 int cmd_inspect(int argc, char **argv, struct error *err)
 {
 	struct manifest m = MANIFEST_INIT;
+	struct unpack_limits limits = UNPACK_LIMITS_INIT;
 	struct inspect_result r;
 	const char *mpath = NULL, *slug;
-	int json = 0, c, ret = -1;
+	int json = 0, c, r2, ret = -1;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -141,10 +146,15 @@ int cmd_inspect(int argc, char **argv, struct error *err)
 			json = 1;
 			break;
 		case 'h':
-			out_text("%s", usage);
+			out_text(usage, cmd_unpack_help);
 			return 0;
 		default:
-			return cmd_bad_option(err, "inspect", c, argv);
+			r2 = cmd_unpack_option(&limits, c, "inspect", err);
+			if (r2 < 0)
+				return -1;
+			if (!r2)
+				return cmd_bad_option(err, "inspect", c, argv);
+			break;
 		}
 	}
 	if (cmd_one_operand(argc, argv, "inspect", "SLUG.tgz", err) < 0)
@@ -154,7 +164,7 @@ int cmd_inspect(int argc, char **argv, struct error *err)
 
 	if (mpath && manifest_load(&m, mpath, err) < 0)
 		goto out;
-	if (inspect_slug(slug, &r, err) < 0)
+	if (inspect_slug(slug, &limits, &r, err) < 0)
 		goto out;
 	if (m.doc && check_manifest(&m, &r, slug, mpath, err) < 0)
 		goto out;

@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "error.h"
+#include "extract.h"
 #include "strvec.h"
 
 int cmd_usage(struct error *err, const char *cmd, const char *fmt, ...)
@@ -99,4 +100,57 @@ int cmd_lang_value(const char *arg, const char *name, const char *cmd, struct st
 				 arg);
 	strvec_pushf(list, "%s=%s", lang, eq + 1);
 	return 0;
+}
+
+const char cmd_unpack_help[] =
+	"      --max-unpacked SIZE  refuse an archive that expands to more than SIZE\n"
+	"                        bytes (K, M, G, T suffixes; default: 4G)\n"
+	"      --max-entries N   refuse an archive of more than N entries (default: 1000000)\n";
+
+int cmd_parse_size(const char *arg, const char *name, const char *cmd, uint64_t *out,
+		   struct error *err)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v;
+	const char *u;
+	char *end;
+	unsigned shift = 0;
+
+	errno = 0;
+	if (arg[0] < '0' || arg[0] > '9')
+		goto bad;
+	v = strtoull(arg, &end, 10);
+	if (errno)
+		goto bad;
+	if (*end) {
+		u = strchr(units, *end >= 'a' && *end <= 'z' ? *end - 'a' + 'A' : *end);
+		if (!u || !*u || end[1])
+			goto bad;
+		shift = 10 * (unsigned)(u - units + 1);
+	}
+	if (!v || v > (UINT64_MAX >> shift))
+		return cmd_usage(err, cmd, "%s must be at least 1 byte and at most 16E, not '%s'",
+				 name, arg);
+	*out = (uint64_t)v << shift;
+	return 0;
+bad:
+	return cmd_usage(err, cmd, "%s expects a size like 4G, 500M or 1048576, not '%s'", name,
+			 arg);
+}
+
+int cmd_unpack_option(struct unpack_limits *l, int c, const char *cmd, struct error *err)
+{
+	unsigned long long v;
+
+	switch (c) {
+	case CMD_OPT_MAX_UNPACKED:
+		return cmd_parse_size(optarg, "--max-unpacked", cmd, &l->max_bytes, err) < 0 ? -1 : 1;
+	case CMD_OPT_MAX_ENTRIES:
+		if (cmd_parse_uint(optarg, "--max-entries", cmd, 1, UINT32_MAX, &v, err) < 0)
+			return -1;
+		l->max_entries = v;
+		return 1;
+	default:
+		return 0;
+	}
 }

@@ -1,9 +1,11 @@
 /*
  * slugc run: a slug's process, on this machine, as a dyno would start it:
- * the slug unpacked (nothing escapes its directory), HOME set to the app,
+ * the slug verified and unpacked in one pass by the verifier behind inspect
+ * (run refuses exactly what inspect refuses; nothing escapes its directory;
+ * the unpack caps apply), HOME set to the app,
  * PORT set, the .profile.d scripts sourced, the command run by bash -c in the app
  * directory. Signals reach the process; its exit status is slugc's; the
- * unpacked copy is removed afterwards.
+ * unpacked copy is removed afterwards, whatever signals arrive (sig.h).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -17,11 +19,11 @@
 #include "error.h"
 #include "extract.h"
 #include "fsutil.h"
+#include "inspect.h"
 #include "manifest.h"
 #include "output.h"
 #include "path.h"
 #include "procfile.h"
-#include "tree_writer.h"
 #include "xalloc.h"
 
 static const char usage[] =
@@ -31,11 +33,13 @@ static const char usage[] =
 	"dyno starts it: unpacked into a temporary directory that is HOME, with PORT\n"
 	"set and .profile.d/*.sh sourced, through bash -c in the app directory.\n"
 	"Process types come from the manifest (--manifest, default: the slug's name\n"
-	"with .json) or else from the slug's Procfile.\n"
+	"with .json) or else from the slug's Procfile. The slug is verified as it is\n"
+	"unpacked: run refuses exactly what slugc inspect refuses.\n"
 	"\n"
 	"      --port N          PORT for the process (default: 5000)\n"
 	"      --manifest FILE   the slug's manifest\n"
 	"      --env-dir DIR     config vars: one file per variable, as for compile\n"
+	"%s"
 	"  -h, --help            show this help\n"
 	"\n"
 	"Exit status: the process's own; 1 when it cannot start, 2 usage error.\n";
@@ -46,6 +50,7 @@ static const struct option longopts[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "manifest", required_argument, NULL, OPT_MANIFEST },
 	{ "env-dir", required_argument, NULL, OPT_ENV_DIR },
+	CMD_UNPACK_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -95,28 +100,17 @@ out:
 	return ret;
 }
 
-static int unpack(const char *slug, const char *root, struct error *err)
-{
-	struct tree_writer *w = NULL;
-	struct reader *r = NULL;
-	int ret;
-
-	ret = reader_open_file(&r, slug, err) < 0 || tree_writer_open(&w, root, 0, err) < 0 ||
-	      extract_to_tree(r, w, err) < 0 ? -1 : 0;
-	tree_writer_close(w);
-	reader_close(r);
-	return ret;
-}
-
 int cmd_run(int argc, char **argv, struct error *err)
 {
 	const char *mpath = NULL, *env_dir = NULL, *type = "web";
 	struct strvec config = STRVEC_INIT;
 	struct child c = CHILD_INIT;
 	struct buf script = BUF_INIT, cmdline = BUF_INIT;
+	struct unpack_limits limits = UNPACK_LIMITS_INIT;
+	struct inspect_result ir;
 	unsigned long long port = 5000;
 	char *tmp = NULL, *root = NULL, *app = NULL, *command = NULL, portbuf[16];
-	int ch, i, ret = -1, dashdash = 0;
+	int ch, i, r, ret = -1, dashdash = 0;
 	size_t k;
 
 	/* "--" ends slugc's options: what follows is the command. */
@@ -139,12 +133,18 @@ int cmd_run(int argc, char **argv, struct error *err)
 			env_dir = optarg;
 			break;
 		case 'h':
-			out_text("%s", usage);
+			out_text(usage, cmd_unpack_help);
 			ret = 0;
 			goto out;
 		default:
-			cmd_bad_option(err, "run", ch, argv);
-			goto out;
+			r = cmd_unpack_option(&limits, ch, "run", err);
+			if (r < 0)
+				goto out;
+			if (!r) {
+				cmd_bad_option(err, "run", ch, argv);
+				goto out;
+			}
+			break;
 		}
 	}
 	if (optind >= (dashdash ? dashdash : argc)) {
@@ -172,7 +172,7 @@ int cmd_run(int argc, char **argv, struct error *err)
 		goto out;
 	root = path_join(tmp, "root");
 	app = path_join(root, "app");
-	if (unpack(argv[optind], root, err) < 0)
+	if (slug_unpack(argv[optind], root, &limits, &ir, err) < 0)
 		goto out;
 	if (!fs_is_dir(app)) {
 		error_set(err, "'%s' has no ./app/ directory; it is not a slug", argv[optind]);

@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "error.h"
 #include "fsutil.h"
+#include "inspect.h"
 #include "json.h"
 #include "manifest.h"
 #include "output.h"
@@ -23,8 +24,10 @@ static const char usage[] =
 	"local or remote, or the directory or tarball it was built from) with the\n"
 	"settings the manifest records, and report whether the result has the\n"
 	"slug's sha256. When it does not, name the first entry that differs.\n"
+	"The slug is first verified as slugc inspect and slugc run verify it.\n"
 	"\n"
 	"      --manifest FILE   the slug's manifest (required)\n"
+	"%s"
 	"      --cache-dir DIR   git mirrors (default: ~/.cache/slugc)\n"
 	"      --json            print one JSON document on stdout\n"
 	"  -v, --verbose         show the rebuild's steps\n"
@@ -39,6 +42,7 @@ static const struct option longopts[] = {
 	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "verbose", no_argument, NULL, 'v' },
+	CMD_UNPACK_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -74,7 +78,8 @@ int cmd_verify(int argc, char **argv, struct error *err)
 	struct strvec refs = STRVEC_INIT;
 	struct build b;
 	const char *mpath = NULL, *slug, *source;
-	char want[8 + SHA256_HEX_LEN], got[8 + SHA256_HEX_LEN], hex[SHA256_HEX_LEN + 1];
+	char want[8 + SHA256_HEX_LEN], got[8 + SHA256_HEX_LEN];
+	struct inspect_result ir;
 	char *tmp = NULL, *rebuilt = NULL;
 	int json = 0, verbose = 0, c, built = 0, ret = -1, r;
 
@@ -94,10 +99,15 @@ int cmd_verify(int argc, char **argv, struct error *err)
 			verbose = 1;
 			break;
 		case 'h':
-			out_text("%s", usage);
+			out_text(usage, cmd_unpack_help);
 			return 0;
 		default:
-			return cmd_bad_option(err, "verify", c, argv);
+			r = cmd_unpack_option(&opt.limits, c, "verify", err);
+			if (r < 0)
+				return -1;
+			if (!r)
+				return cmd_bad_option(err, "verify", c, argv);
+			break;
 		}
 	}
 	if (argc - optind != 2)
@@ -115,9 +125,10 @@ int cmd_verify(int argc, char **argv, struct error *err)
 			  "can be rebuilt", mpath);
 		goto out;
 	}
-	if (sha256_file(slug, hex, NULL, err) < 0)
+	/* The same verifier as inspect and run: a slug they refuse is refused here too. */
+	if (inspect_slug(slug, &opt.limits, &ir, err) < 0)
 		goto out;
-	snprintf(want, sizeof(want), "SHA256:%s", hex);
+	snprintf(want, sizeof(want), "SHA256:%s", ir.sha256);
 
 	/* Rebuild with everything the manifest recorded. */
 	opt.source = source;
@@ -158,7 +169,7 @@ int cmd_verify(int argc, char **argv, struct error *err)
 		ret = 0;
 		goto out;
 	}
-	r = slug_compare(slug, rebuilt, &diff, err);
+	r = slug_compare(slug, rebuilt, &opt.limits, &diff, err);
 	if (r < 0)
 		goto out;
 	if (r == 0)

@@ -30,6 +30,11 @@ struct reader {
 	struct sha256 sha;
 	uint64_t consumed;
 	int read_error;    /* errno of a failed read() */
+	struct unpack_limits limits;
+	uint64_t entries;  /* entries seen */
+	uint64_t declared; /* sizes their headers announce */
+	uint64_t data;     /* data bytes handed out by reader_read() */
+	struct buf current; /* the current entry's path, for messages */
 };
 
 static ssize_t read_cb(struct archive *a, void *ctx, const void **out)
@@ -57,6 +62,9 @@ static struct reader *reader_new(const char *shown)
 
 	r->fd = -1;
 	r->shown = xstrdup(shown);
+	r->limits.max_bytes = UNPACK_DEFAULT_MAX_BYTES;
+	r->limits.max_entries = UNPACK_DEFAULT_MAX_ENTRIES;
+	buf_init(&r->current, 0);
 	r->a = archive_read_new();
 	if (!r->a)
 		abort();
@@ -117,6 +125,63 @@ int reader_open_memory(struct reader **out, const void *data, size_t len, const 
 	return 0;
 }
 
+void reader_set_limits(struct reader *r, const struct unpack_limits *l)
+{
+	r->limits = *l;
+}
+
+const char *reader_shown(const struct reader *r)
+{
+	return r->shown;
+}
+
+uint64_t reader_entries(const struct reader *r)
+{
+	return r->entries;
+}
+
+uint64_t reader_declared_bytes(const struct reader *r)
+{
+	return r->declared;
+}
+
+/* One line naming the archive, the entry and the cap, and the option that raises it. */
+static int over_cap(struct reader *r, const char *what, uint64_t cap, const char *option,
+		    struct error *err)
+{
+	struct buf q = BUF_INIT, limit = BUF_INIT;
+
+	buf_add_quoted(&q, r->current.ptr, r->current.len, 200);
+	if (!strcmp(option, "--max-unpacked"))
+		buf_add_size(&limit, cap);
+	else
+		buf_addf(&limit, "%llu entries", (unsigned long long)cap);
+	error_setk(err, ERROR_INPUT, "'%s' %s %s (at entry '%s'); refusing it before unpacking "
+		   "more (%s raises the cap)", r->shown, what, limit.ptr, q.ptr, option);
+	buf_release(&q);
+	buf_release(&limit);
+	return -1;
+}
+
+/*
+ * The caps, counted as headers arrive: an entry over the count, or whose
+ * announced size takes the total over the byte cap, is refused before any
+ * of its data is read or written.
+ */
+static int charge_entry(struct reader *r, int64_t size, struct error *err)
+{
+	const struct unpack_limits *l = &r->limits;
+	uint64_t n = size > 0 ? (uint64_t)size : 0;
+
+	r->entries++;
+	if (l->max_entries && r->entries > l->max_entries)
+		return over_cap(r, "has more than", l->max_entries, "--max-entries", err);
+	if (l->max_bytes && (n > l->max_bytes || r->declared > l->max_bytes - n))
+		return over_cap(r, "expands to more than", l->max_bytes, "--max-unpacked", err);
+	r->declared += n;
+	return 0;
+}
+
 static const char *other_name(mode_t type)
 {
 	switch (type) {
@@ -150,6 +215,8 @@ int reader_next(struct reader *r, struct reader_entry *e, struct error *err)
 	e->path = archive_entry_pathname(ae);
 	if (!e->path)
 		e->path = "";
+	buf_reset(&r->current);
+	buf_addstr(&r->current, e->path);
 	e->uname = archive_entry_uname(ae);
 	e->gname = archive_entry_gname(ae);
 	e->perm = archive_entry_perm(ae);
@@ -180,6 +247,8 @@ int reader_next(struct reader *r, struct reader_entry *e, struct error *err)
 		e->type = ENTRY_OTHER;
 		e->other = other_name(type);
 	}
+	if (charge_entry(r, e->size, err) < 0)
+		return -1;
 	return 1;
 }
 
@@ -191,6 +260,10 @@ ssize_t reader_read(struct reader *r, void *buf, size_t len, struct error *err)
 		archive_fail(r, err, "reading data");
 		return -1;
 	}
+	/* Sparse entries and lying headers: what is actually handed out counts too. */
+	r->data += (uint64_t)n;
+	if (r->limits.max_bytes && r->data > r->limits.max_bytes)
+		return over_cap(r, "expands to more than", r->limits.max_bytes, "--max-unpacked", err);
 	return n;
 }
 
@@ -226,6 +299,7 @@ void reader_close(struct reader *r)
 		sha256_release(&r->sha);
 	free(r->chunk);
 	free(r->shown);
+	buf_release(&r->current);
 	free(r);
 }
 
@@ -300,6 +374,43 @@ out:
 	return ret;
 }
 
+int extract_entry(struct reader *r, struct tree_writer *w, const char *path,
+		  const struct reader_entry *e, struct error *err)
+{
+	int ret = 0;
+
+	switch (e->type) {
+	case ENTRY_DIR:
+		ret = tree_writer_mkdir(w, path, err);
+		break;
+	case ENTRY_FILE:
+		ret = extract_file(r, w, path, e, err);
+		break;
+	case ENTRY_SYMLINK:
+		ret = tree_writer_symlink(w, path, e->link, err);
+		break;
+	case ENTRY_HARDLINK:
+		ret = tree_writer_hardlink(w, path, entry_path(e->link), err);
+		break;
+	case ENTRY_OTHER: {
+		struct buf q = BUF_INIT;
+
+		buf_add_quoted(&q, path, strlen(path), 200);
+		ret = error_set(err, "entry '%s' is a %s; slugc unpacks only files, directories "
+				"and links", q.ptr, e->other);
+		buf_release(&q);
+		break;
+	}
+	}
+	if (ret < 0) {
+		/* Interrupted while reading (a pipe cut off by the signal's sender): say so. */
+		if (err->kind != ERROR_INTERRUPTED && sig_pending())
+			return sig_check(err);
+		return error_prefix(err, "'%s'", r->shown);
+	}
+	return 0;
+}
+
 int extract_to_tree(struct reader *r, struct tree_writer *w, struct error *err)
 {
 	struct reader_entry e;
@@ -307,7 +418,6 @@ int extract_to_tree(struct reader *r, struct tree_writer *w, struct error *err)
 
 	while ((rc = reader_next(r, &e, err)) == 1) {
 		const char *path = entry_path(e.path);
-		int ret = 0;
 
 		if (sig_check(err) < 0)
 			return -1;
@@ -318,32 +428,11 @@ int extract_to_tree(struct reader *r, struct tree_writer *w, struct error *err)
 				return error_prefix(err, "'%s'", r->shown);
 			continue;
 		}
-		switch (e.type) {
-		case ENTRY_DIR:
-			ret = tree_writer_mkdir(w, path, err);
-			break;
-		case ENTRY_FILE:
-			ret = extract_file(r, w, path, &e, err);
-			break;
-		case ENTRY_SYMLINK:
-			ret = tree_writer_symlink(w, path, e.link, err);
-			break;
-		case ENTRY_HARDLINK:
-			ret = tree_writer_hardlink(w, path, entry_path(e.link), err);
-			break;
-		case ENTRY_OTHER: {
-			struct buf q = BUF_INIT;
-
-			buf_add_quoted(&q, path, strlen(path), 200);
-			ret = error_set(err, "entry '%s' is a %s; slugc unpacks only files, directories "
-					"and links", q.ptr, e.other);
-			buf_release(&q);
-			break;
-		}
-		}
-		if (ret < 0)
-			return error_prefix(err, "'%s'", r->shown);
+		if (extract_entry(r, w, path, &e, err) < 0)
+			return -1;
 	}
+	if (rc < 0 && err->kind != ERROR_INTERRUPTED && sig_pending())
+		return sig_check(err);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -376,8 +465,8 @@ char *extract_top_dir(const char *dir, struct error *err)
 	return root;
 }
 
-int extract_archive(const char *archive, const char *dest, int strip_top, uint64_t max_bytes,
-		    struct error *err)
+int extract_archive(const char *archive, const char *dest, int strip_top,
+		    const struct unpack_limits *limits, struct error *err)
 {
 	struct tree_writer *w = NULL;
 	struct reader *r = NULL;
@@ -388,9 +477,10 @@ int extract_archive(const char *archive, const char *dest, int strip_top, uint64
 		error_errno(err, "cannot create '%s'", tmp);
 		goto out;
 	}
-	if (reader_open_file(&r, archive, err) < 0 || tree_writer_open(&w, tmp, max_bytes, err) < 0)
+	if (reader_open_file(&r, archive, err) < 0 || tree_writer_open(&w, tmp, 0, err) < 0)
 		goto out;
-	tree_writer_set_subject(w, "the archive");
+	if (limits)
+		reader_set_limits(r, limits);
 	if (extract_to_tree(r, w, err) < 0)
 		goto out;
 	root = strip_top ? extract_top_dir(tmp, err) : xstrdup(tmp);

@@ -35,6 +35,24 @@ struct reader_entry {
 
 struct reader;
 
+/*
+ * What an archive may expand to: gzip bombs, sparse files, floods of
+ * entries. The reader counts them itself, so every command that reads an
+ * archive (run, inspect, verify, source and runtime tarballs) is capped:
+ * each header's announced size is added before its data is read, so an
+ * entry that declares 20 GiB is refused before a byte of it is written, and
+ * the data bytes actually handed out are counted as well. A reader starts
+ * with the defaults (docs/security.md); 0 turns a cap off. The error names
+ * the archive, the entry, the cap and --max-unpacked / --max-entries.
+ */
+struct unpack_limits {
+	uint64_t max_bytes;    /* total size of all entries' data */
+	uint64_t max_entries;  /* number of entries */
+};
+#define UNPACK_DEFAULT_MAX_BYTES ((uint64_t)4 << 30)
+#define UNPACK_DEFAULT_MAX_ENTRIES 1000000
+#define UNPACK_LIMITS_INIT { UNPACK_DEFAULT_MAX_BYTES, UNPACK_DEFAULT_MAX_ENTRIES }
+
 /* Open a file. The SHA-256 of its bytes is available after reader_finish(). */
 int reader_open_file(struct reader **out, const char *path, struct error *err);
 /* Open bytes in memory (fuzzing, tests); they must outlive the reader. */
@@ -50,6 +68,13 @@ ssize_t reader_read(struct reader *r, void *buf, size_t len, struct error *err);
  */
 int reader_finish(struct reader *r, unsigned char digest[32], uint64_t *size, struct error *err);
 void reader_close(struct reader *r);
+/* Replace the default caps (before the first reader_next()). */
+void reader_set_limits(struct reader *r, const struct unpack_limits *l);
+/* How messages name the archive. */
+const char *reader_shown(const struct reader *r);
+/* Entries seen so far, and the data bytes their headers announced. */
+uint64_t reader_entries(const struct reader *r);
+uint64_t reader_declared_bytes(const struct reader *r);
 
 struct tree_writer;
 /*
@@ -60,6 +85,9 @@ struct tree_writer;
  * refused with an error naming the entry.
  */
 int extract_to_tree(struct reader *r, struct tree_writer *w, struct error *err);
+/* Write the current entry e as `path` (relative) through w, its data included. */
+int extract_entry(struct reader *r, struct tree_writer *w, const char *path,
+		  const struct reader_entry *e, struct error *err);
 
 /*
  * Where an extracted archive's contents start: its one top-level directory
@@ -72,11 +100,11 @@ char *extract_top_dir(const char *dir, struct error *err);
 /*
  * Unpack an archive file into dest (which must not exist), dropping a single
  * top-level directory when strip_top, through a temporary directory beside
- * dest that is renamed into place: dest is whole or absent. At most
- * max_bytes are written (0: no cap).
+ * dest that is renamed into place: dest is whole or absent. The reader's
+ * caps are `limits` (NULL: the defaults).
  */
-int extract_archive(const char *archive, const char *dest, int strip_top, uint64_t max_bytes,
-		    struct error *err);
+int extract_archive(const char *archive, const char *dest, int strip_top,
+		    const struct unpack_limits *limits, struct error *err);
 
 /*
  * The SHA-256 and length of a gzip file's decompressed bytes (all of its

@@ -60,6 +60,9 @@ struct image {
 
 /* ---- platform ---- */
 
+/* The slug is checked as slugc inspect checks it, with the default unpack caps. */
+static const struct unpack_limits unpack_defaults = UNPACK_LIMITS_INIT;
+
 static void default_platform(struct image *im)
 {
 	struct utsname u;
@@ -1146,7 +1149,7 @@ int image_build(const struct image_options *o, struct image_result *res, struct 
 	if (manifest_load(&m, mpath, err) < 0)
 		goto out;
 	out_step("Checking slug %s", o->slug);
-	if (inspect_slug(o->slug, &slug, err) < 0)
+	if (inspect_slug(o->slug, &unpack_defaults, &slug, err) < 0)
 		goto out;
 	if (m.checksum && strncmp(m.checksum, "SHA256:", 7) == 0 &&
 	    strcmp(m.checksum + 7, slug.sha256)) {

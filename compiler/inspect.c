@@ -1,5 +1,7 @@
 #include "inspect.h"
 
+#include <search.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,8 @@
 #include "error.h"
 #include "extract.h"
 #include "path.h"
+#include "sig.h"
+#include "tree_writer.h"
 #include "xalloc.h"
 
 #define APP_PREFIX "./app/"
@@ -18,13 +22,63 @@ struct link {
 	char *target;
 };
 
+/*
+ * Every name the slug has produced so far, explicit or implied by an entry
+ * beneath it, keyed by the path relative to ./app/ ("" is ./app itself), in
+ * a tsearch() tree (red-black in glibc: O(log n) whatever names an attacker
+ * picks, where a hash table could be flooded). It is what lets one pass
+ * decide everything an extractor would trip over (duplicates, a file where a
+ * directory must be, a hard link to nothing) before the entry is written.
+ */
+enum name_kind { NAME_IMPLIED = 1, NAME_DIR, NAME_FILE, NAME_SYMLINK };
+
+struct name {
+	char *path;
+	enum name_kind kind;
+};
+
 struct seen {
 	struct link *links;
 	size_t nlinks, alloc_links;
-	char **paths; /* every entry, relative to ./app/ */
-	size_t npaths, alloc_paths;
+	void *names;     /* tsearch() root of struct name */
+	struct buf key;  /* scratch for lookups of a prefix */
 	struct buf prev; /* previous full path, for the order check */
 };
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct name *)a)->path, ((const struct name *)b)->path);
+}
+
+static struct name *names_find(struct seen *s, const char *p, size_t n)
+{
+	struct name key;
+	struct name **hit;
+
+	buf_reset(&s->key);
+	buf_add(&s->key, p, n);
+	key.path = s->key.ptr;
+	hit = tfind(&key, &s->names, name_cmp);
+	return hit ? *hit : NULL;
+}
+
+static void names_add(struct seen *s, const char *p, size_t n, enum name_kind kind)
+{
+	struct name *x = xmalloc(sizeof(*x));
+
+	x->path = xstrndup(p, n);
+	x->kind = kind;
+	if (!tsearch(x, &s->names, name_cmp))
+		abort();
+}
+
+static void name_free(void *p)
+{
+	struct name *x = p;
+
+	free(x->path);
+	free(x);
+}
 
 static void seen_release(struct seen *s)
 {
@@ -34,10 +88,9 @@ static void seen_release(struct seen *s)
 		free(s->links[i].path);
 		free(s->links[i].target);
 	}
-	for (i = 0; i < s->npaths; i++)
-		free(s->paths[i]);
+	tdestroy(s->names, name_free);
 	free(s->links);
-	free(s->paths);
+	buf_release(&s->key);
 	buf_release(&s->prev);
 }
 
@@ -154,15 +207,120 @@ static void check_normalized(struct inspect_result *res, struct seen *s,
 		not_normalized(res, e->path, "is a hard link");
 }
 
+static const char *kind_name(enum entry_type t)
+{
+	switch (t) {
+	case ENTRY_DIR:
+		return "directory";
+	case ENTRY_SYMLINK:
+		return "symlink";
+	case ENTRY_HARDLINK:
+		return "hard link";
+	default:
+		return "file";
+	}
+}
+
+/* entry_error() with a formatted description. */
+static int name_error(struct error *err, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int name_error(struct error *err, const char *path, const char *fmt, ...)
+{
+	struct buf what = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&what, fmt, ap);
+	va_end(ap);
+	entry_error(err, path, what.ptr);
+	buf_release(&what);
+	return -1;
+}
+
+/*
+ * The entry's name against every name before it: no parent of it is a file
+ * or symlink, it does not repeat a name, and a hard link names a file that
+ * came before it. rel has no trailing slash ("" for ./app itself).
+ */
+static int check_name(struct seen *s, const struct reader_entry *e, const char *rel,
+		      struct error *err)
+{
+	enum name_kind kind = e->type == ENTRY_DIR ? NAME_DIR
+			      : e->type == ENTRY_SYMLINK ? NAME_SYMLINK : NAME_FILE;
+	const char *slash;
+	struct name *x;
+
+	if (*rel && !names_find(s, "", 0))
+		names_add(s, "", 0, NAME_IMPLIED);
+	for (slash = strchr(rel, '/'); slash; slash = strchr(slash + 1, '/')) {
+		size_t n = (size_t)(slash - rel);
+		struct buf parent = BUF_INIT;
+		int ret = 0;
+
+		x = names_find(s, rel, n);
+		if (!x) {
+			names_add(s, rel, n, NAME_IMPLIED);
+			continue;
+		}
+		if (x->kind == NAME_DIR || x->kind == NAME_IMPLIED)
+			continue;
+		buf_addf(&parent, "%s", APP_PREFIX);
+		buf_add_quoted(&parent, rel, n, 200);
+		if (x->kind == NAME_SYMLINK)
+			ret = name_error(err, e->path, "lies beneath the symlink '%s'; extracting it "
+					 "would write through the link", parent.ptr);
+		else
+			ret = name_error(err, e->path, "lies beneath '%s', which is a file", parent.ptr);
+		buf_release(&parent);
+		if (ret < 0)
+			return -1;
+	}
+	if (e->type == ENTRY_HARDLINK) {
+		const char *t = e->link + APP_PREFIX_LEN;
+
+		x = names_find(s, t, strlen(t));
+		if (!x || x->kind != NAME_FILE) {
+			struct buf q = BUF_INIT;
+
+			buf_add_quoted(&q, e->link, strlen(e->link), 200);
+			name_error(err, e->path, "is a hard link to '%s', which is not a file earlier "
+				   "in the slug", q.ptr);
+			buf_release(&q);
+			return -1;
+		}
+	}
+	x = names_find(s, rel, strlen(rel));
+	if (!x) {
+		names_add(s, rel, strlen(rel), kind);
+		return 0;
+	}
+	if (x->kind == NAME_IMPLIED && kind == NAME_DIR) {
+		x->kind = NAME_DIR;
+		return 0;
+	}
+	if (x->kind == NAME_IMPLIED)
+		return name_error(err, e->path, "is a %s, but an earlier entry lies beneath it",
+				  kind_name(e->type));
+	return entry_error(err, e->path, "appears twice in the slug");
+}
+
 static int check_entry(struct inspect_result *res, struct seen *s, const struct reader_entry *e,
 		       struct error *err)
 {
+	const char *problem;
 	char *rel;
+	size_t len;
 
 	if (check_path(e->path, err) < 0)
 		return -1;
 	res->entries++;
 	check_normalized(res, s, e);
+
+	len = strlen(e->path);
+	if (e->type != ENTRY_DIR && e->path[len - 1] == '/')
+		return name_error(err, e->path, "is a %s whose name ends in '/'",
+				  kind_name(e->type));
 
 	switch (e->type) {
 	case ENTRY_FILE:
@@ -174,6 +332,8 @@ static int check_entry(struct inspect_result *res, struct seen *s, const struct 
 		break;
 	case ENTRY_SYMLINK:
 		res->symlinks++;
+		if (!*e->link)
+			return entry_error(err, e->path, "is a symlink with an empty target");
 		break;
 	case ENTRY_HARDLINK:
 		res->hardlinks++;
@@ -201,22 +361,37 @@ static int check_entry(struct inspect_result *res, struct seen *s, const struct 
 	}
 
 	rel = app_relative(e->path);
-	if (e->type == ENTRY_SYMLINK && !*rel) {
+	if (!*rel && e->type == ENTRY_SYMLINK) {
 		free(rel);
 		return entry_error(err, e->path, "replaces the app directory with a symlink");
 	}
+	if (!*rel && e->type != ENTRY_DIR) {
+		free(rel);
+		return entry_error(err, e->path, "replaces the app directory with a file");
+	}
+	/* What the extractor refuses (tree_writer.h invariant 1), refused here by the same test. */
+	problem = *rel ? tree_writer_path_problem(rel) : NULL;
+	if (problem || (e->type == ENTRY_HARDLINK &&
+			(problem = tree_writer_path_problem(e->link + APP_PREFIX_LEN)))) {
+		free(rel);
+		return entry_error(err, e->path, problem);
+	}
+	if (check_name(s, e, rel, err) < 0) {
+		free(rel);
+		return -1;
+	}
 	if (e->type == ENTRY_SYMLINK) {
 		ALLOC_GROW(s->links, s->nlinks + 1, s->alloc_links);
-		s->links[s->nlinks].path = xstrdup(rel);
+		s->links[s->nlinks].path = rel;
 		s->links[s->nlinks].target = xstrdup(e->link);
 		s->nlinks++;
+		return 0;
 	}
-	ALLOC_GROW(s->paths, s->npaths + 1, s->alloc_paths);
-	s->paths[s->npaths++] = rel;
+	free(rel);
 	return 0;
 }
 
-/* After the pass: every symlink stays inside, and nothing lies beneath a symlink. */
+/* After the pass: every symlink stays inside (links may point through later ones). */
 static int check_links(struct seen *s, struct error *err)
 {
 	size_t i;
@@ -244,82 +419,109 @@ static int check_links(struct seen *s, struct error *err)
 			return -1;
 		}
 	}
-	for (i = 0; i < s->npaths; i++) {
-		char *p = s->paths[i], *slash;
-
-		/* Each proper prefix of the path must not be a symlink. */
-		for (slash = strchr(p, '/'); slash; slash = strchr(slash + 1, '/')) {
-			const char *t;
-			int hit;
-
-			*slash = '\0';
-			hit = lookup_link(s, p, &t);
-			*slash = '/';
-			if (hit) {
-				struct buf shown = BUF_INIT, what = BUF_INIT;
-
-				buf_addf(&shown, "%s%s", APP_PREFIX, p);
-				*slash = '\0';
-				buf_addstr(&what, "lies beneath the symlink '" APP_PREFIX);
-				quote(&what, p);
-				buf_addstr(&what, "'; extracting it would write through the link");
-				*slash = '/';
-				entry_error(err, shown.ptr, what.ptr);
-				buf_release(&shown);
-				buf_release(&what);
-				return -1;
-			}
-		}
-	}
 	return 0;
 }
 
-int inspect_reader(struct reader *r, struct inspect_result *res, struct error *err)
+/*
+ * The one verifier behind inspect, verify and run: `step` (when not NULL)
+ * writes each entry after the verifier accepted it, so run unpacks exactly
+ * what inspect calls valid, and refuses with the same message.
+ */
+typedef int (*entry_step_fn)(void *ctx, struct reader *r, const struct reader_entry *e,
+			     struct error *err);
+
+static int verify_pass(struct reader *r, struct inspect_result *res, entry_step_fn step,
+		       void *ctx, struct error *err)
 {
-	struct seen s = { NULL, 0, 0, NULL, 0, 0, BUF_INIT };
+	struct seen s = { NULL, 0, 0, NULL, BUF_INIT, BUF_INIT };
 	struct reader_entry e;
 	int ret = -1, rc;
 
 	memset(res, 0, sizeof(*res));
 	res->normalized = 1;
 	while ((rc = reader_next(r, &e, err)) == 1) {
+		if (sig_check(err) < 0)
+			goto out;
 		if (check_entry(res, &s, &e, err) < 0)
+			goto failed;
+		if (step && step(ctx, r, &e, err) < 0)
 			goto out;
 	}
-	if (rc < 0)
-		goto out;
-	if (!res->entries) {
-		error_set(err, "the slug has no entries");
+	if (rc < 0) {
+		/* A pipe cut off by whoever sent the signal: report the signal. */
+		if (sig_pending())
+			sig_check(err);
 		goto out;
 	}
+	if (!res->entries) {
+		error_set(err, "the slug has no entries");
+		goto failed;
+	}
 	if (check_links(&s, err) < 0)
-		goto out;
+		goto failed;
 	ret = 0;
+	goto out;
+failed:
+	error_prefix(err, "'%s' failed verification", reader_shown(r));
+	err->kind = ERROR_INPUT;
 out:
 	seen_release(&s);
 	return ret;
 }
 
-int inspect_slug(const char *path, struct inspect_result *res, struct error *err)
+int inspect_reader(struct reader *r, struct inspect_result *res, struct error *err)
 {
-	struct reader *r = NULL;
+	return verify_pass(r, res, NULL, NULL, err);
+}
+
+static int finish_file(struct reader *r, struct inspect_result *res, struct error *err)
+{
 	unsigned char d[32];
 	uint64_t size;
-	int ret = -1;
+
+	if (reader_finish(r, d, &size, err) < 0)
+		return -1;
+	sha256_hex(d, res->sha256);
+	res->size = size;
+	return 0;
+}
+
+int inspect_slug(const char *path, const struct unpack_limits *limits,
+		 struct inspect_result *res, struct error *err)
+{
+	struct reader *r = NULL;
+	int ret;
 
 	if (reader_open_file(&r, path, err) < 0)
 		return -1;
-	if (inspect_reader(r, res, err) < 0) {
-		error_prefix(err, "'%s' failed verification", path);
-		err->kind = ERROR_INPUT;
+	reader_set_limits(r, limits);
+	ret = verify_pass(r, res, NULL, NULL, err) < 0 || finish_file(r, res, err) < 0 ? -1 : 0;
+	reader_close(r);
+	return ret;
+}
+
+/* Write an accepted entry: "./app/x" becomes root/app/x. */
+static int unpack_step(void *ctx, struct reader *r, const struct reader_entry *e,
+		       struct error *err)
+{
+	return extract_entry(r, ctx, e->path + 2, e, err);
+}
+
+int slug_unpack(const char *path, const char *root, const struct unpack_limits *limits,
+		struct inspect_result *res, struct error *err)
+{
+	struct tree_writer *w = NULL;
+	struct reader *r = NULL;
+	int ret = -1;
+
+	if (reader_open_file(&r, path, err) < 0 || tree_writer_open(&w, root, 0, err) < 0)
 		goto out;
-	}
-	if (reader_finish(r, d, &size, err) < 0)
+	reader_set_limits(r, limits);
+	if (verify_pass(r, res, unpack_step, w, err) < 0 || finish_file(r, res, err) < 0)
 		goto out;
-	sha256_hex(d, res->sha256);
-	res->size = size;
 	ret = 0;
 out:
+	tree_writer_close(w);
 	reader_close(r);
 	return ret;
 }

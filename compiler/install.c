@@ -174,6 +174,7 @@ int install_prepare(struct build *b, int export_config, struct error *err)
 	b->be.home = b->home;
 	b->be.cache = b->cache;
 	b->be.app_cache = b->app_cache;
+	b->be.limits = &b->opt.limits;
 	ret = 0;
 out:
 	free(lockpath);

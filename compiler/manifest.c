@@ -103,6 +103,8 @@ struct json *manifest_from_build(const struct build *b)
 	json_add_int(slugc, "source_date_epoch", b->source_date_epoch);
 	json_add_int(slugc, "compression_level", b->opt.level);
 	json_add_int(slugc, "files", (int64_t)b->files);
+	json_add_int(slugc, "entries", (int64_t)b->entries);
+	json_add_int(slugc, "unpacked_size", (int64_t)b->unpacked_size);
 	{
 		struct json *rts = json_new_array();
 

@@ -75,12 +75,42 @@ static int archive_failed(struct packer *p, struct error *err, const char *what)
 			  archive_error_string(p->a) ? archive_error_string(p->a) : "unknown error");
 }
 
+/* The unpack caps (pack.h invariant 6), checked before an entry's header is written. */
+static int charge(struct packer *p, uint64_t size, struct error *err)
+{
+	const struct pack_options *o = p->o;
+	struct buf limit = BUF_INIT, q = BUF_INIT, shown = BUF_INIT;
+
+	if (o->max_entries && p->res->entries + 1 > o->max_entries) {
+		buf_addf(&limit, "%llu entries", (unsigned long long)o->max_entries);
+		buf_addstr(&q, "--max-entries");
+	} else if (o->max_unpacked && (size > o->max_unpacked ||
+				       p->res->bytes > o->max_unpacked - size)) {
+		buf_add_size(&limit, o->max_unpacked);
+		buf_addstr(&q, "--max-unpacked");
+	} else {
+		p->res->entries++;
+		return 0;
+	}
+	buf_addstr(&q, " raises the cap; or add what is not needed at run time to .slugignore");
+	buf_add_quoted(&shown, p->path.ptr, p->path.len, 200);
+	error_set(err, "the slug would unpack to more than %s (at '%s'), which slugc run and "
+		  "inspect refuse; %s", limit.ptr, shown.ptr, q.ptr);
+	buf_release(&limit);
+	buf_release(&q);
+	buf_release(&shown);
+	return -1;
+}
+
 static int write_header(struct packer *p, mode_t type, mode_t perm, int64_t size,
 			const char *symlink, struct error *err)
 {
-	struct archive_entry *e = archive_entry_new();
+	struct archive_entry *e;
 	int r;
 
+	if (charge(p, type == AE_IFREG ? (uint64_t)size : 0, err) < 0)
+		return -1;
+	e = archive_entry_new();
 	if (!e)
 		abort();
 	archive_entry_set_pathname(e, p->path.ptr);
@@ -356,6 +386,8 @@ int pack_run(struct build *b, struct error *err)
 	o.level = b->opt.level;
 	o.threads = b->opt.jobs;
 	o.max_size = b->opt.max_size;
+	o.max_unpacked = b->opt.limits.max_bytes;
+	o.max_entries = b->opt.limits.max_entries;
 
 	out_step("Compressing...");
 	if (pack_tree(b->app_dir, b->slug.fd, b->opt.output, &o, &res, err) < 0) {
@@ -372,6 +404,8 @@ int pack_run(struct build *b, struct error *err)
 	}
 	b->slug_size = res.size;
 	b->files = res.files;
+	b->entries = res.entries;
+	b->unpacked_size = res.bytes;
 	memcpy(b->slug_sha256, res.sha256, sizeof(res.sha256));
 
 	buf_add_size(&size, res.size);

@@ -29,13 +29,18 @@ struct error;
  *  5. File contents stream through fixed buffers: memory does not grow
  *     with file or slug size. The output is hashed as it is written.
  *  6. When the compressed size passes opts.max_size, packing stops with
- *     res->over_limit set and an error.
+ *     res->over_limit set and an error. The slug is never one that slugc
+ *     run would refuse to unpack: an entry past opts.max_entries, or a file
+ *     whose size takes the contents past opts.max_unpacked, stops packing
+ *     before its header is written (the same caps, counted the same way as
+ *     the reader in extract.h counts them).
  */
 struct pack_options {
 	int64_t mtime;
 	int level;
 	unsigned threads;
 	uint64_t max_size;    /* 0: unlimited */
+	uint64_t max_unpacked, max_entries; /* what the slug may expand to; 0: unlimited */
 };
 
 struct pack_result {
@@ -43,6 +48,7 @@ struct pack_result {
 	unsigned char sha256[32];
 	uint64_t files, dirs, symlinks;
 	uint64_t bytes;       /* uncompressed file contents */
+	uint64_t entries;     /* every entry, ./app/ included */
 	int over_limit;
 };
 

@@ -6,13 +6,20 @@
 
 #include "error.h"
 
-static volatile sig_atomic_t pending;
+static volatile sig_atomic_t pending, count;
 
+/*
+ * Every signal stays caught: a second SIGTERM (timeout(1) and then a
+ * process-group kill, or a dyno stop) arriving while cleanup removes a
+ * temporary tree must not kill slugc half-way and leave the tree behind.
+ * The first one decides how slugc ends; later ones only hurry it (sig_count).
+ */
 static void on_signal(int signo)
 {
-	pending = signo;
-	/* The next one of this kind is not caught: a stuck cleanup can still be killed. */
-	signal(signo, SIG_DFL);
+	if (!pending)
+		pending = signo;
+	if (count < 1000)
+		count++;
 }
 
 void sig_install(void)
@@ -34,6 +41,11 @@ void sig_install(void)
 int sig_pending(void)
 {
 	return pending;
+}
+
+int sig_count(void)
+{
+	return count;
 }
 
 int sig_check(struct error *err)

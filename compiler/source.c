@@ -184,15 +184,6 @@ static int from_remote(struct build *b, struct error *err)
 	return ret;
 }
 
-/*
- * A source archive may expand to 8 times the slug's size limit: room for
- * what .slugignore removes and compression gains, not for a gzip bomb.
- */
-static uint64_t extract_cap(uint64_t max_size)
-{
-	return max_size > UINT64_MAX / 8 ? 0 : max_size * 8;
-}
-
 static int from_tarball(struct build *b, const char *real, struct error *err)
 {
 	struct tree_writer *w = NULL;
@@ -202,9 +193,11 @@ static int from_tarball(struct build *b, const char *real, struct error *err)
 
 	b->source_kind = xstrdup("tarball");
 	out_step("Extracting %s", b->opt.source);
-	if (reader_open_file(&r, real, err) < 0 ||
-	    tree_writer_open(&w, extracted, extract_cap(b->opt.max_size), err) < 0 ||
-	    extract_to_tree(r, w, err) < 0)
+	if (reader_open_file(&r, real, err) < 0 || tree_writer_open(&w, extracted, 0, err) < 0)
+		goto out;
+	/* The caps of the slug itself (--max-unpacked, --max-entries): not a gzip bomb's room. */
+	reader_set_limits(r, &b->opt.limits);
+	if (extract_to_tree(r, w, err) < 0)
 		goto out;
 	root = extract_top_dir(extracted, err);
 	if (!root)

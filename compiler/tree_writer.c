@@ -36,35 +36,42 @@ static int quoted_error(struct error *err, const char *path, const char *what)
 	return -1;
 }
 
-int tree_writer_check_path(const char *path, struct error *err)
+const char *tree_writer_path_problem(const char *path)
 {
 	const char *p = path;
 
 	if (!*path)
-		return quoted_error(err, path, "has an empty path");
+		return "has an empty path";
 	if (*path == '/')
-		return quoted_error(err, path, "has an absolute path; refusing to write outside the build directory");
+		return "has an absolute path; refusing to write outside the build directory";
 	while (*p) {
 		const char *slash = strchr(p, '/');
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
 
 		if (n == 0)
-			return quoted_error(err, path, "has an empty path component");
+			return "has an empty path component";
 		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-			return quoted_error(err, path, "has a '.' or '..' component; refusing to write outside the build directory");
+			return "has a '.' or '..' component; refusing to write outside the build directory";
 		if (n == 4 && !strncasecmp(p, ".git", 4))
-			return quoted_error(err, path, "is or lies inside a '.git' directory");
+			return "is or lies inside a '.git' directory";
 		/* Refused here rather than as a bare ENAMETOOLONG from the file system. */
 		if (n > NAME_MAX)
-			return quoted_error(err, path, "has a path component longer than 255 bytes, "
-					    "which Linux file systems cannot store; shorten that name");
+			return "has a path component longer than 255 bytes, which Linux file systems "
+			       "cannot store; shorten that name";
 		if (!slash)
 			break;
 		p = slash + 1;
 		if (!*p) /* a trailing slash */
 			break;
 	}
-	return 0;
+	return NULL;
+}
+
+int tree_writer_check_path(const char *path, struct error *err)
+{
+	const char *problem = tree_writer_path_problem(path);
+
+	return problem ? quoted_error(err, path, problem) : 0;
 }
 
 int tree_writer_open(struct tree_writer **out, const char *root, uint64_t max_bytes,

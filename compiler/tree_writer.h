@@ -48,5 +48,7 @@ void tree_writer_close(struct tree_writer *w);
 
 /* Whether a relative entry path is acceptable (invariant 1); fills err when not. */
 int tree_writer_check_path(const char *path, struct error *err);
+/* The same check: NULL when acceptable, else what is wrong ("has an empty path component"). */
+const char *tree_writer_path_problem(const char *path);
 
 #endif

@@ -101,7 +101,8 @@ out:
 	return ret;
 }
 
-int slug_compare(const char *a, const char *b, struct buf *diff, struct error *err)
+int slug_compare(const char *a, const char *b, const struct unpack_limits *limits,
+		 struct buf *diff, struct error *err)
 {
 	struct reader *ra = NULL, *rb = NULL;
 	struct reader_entry ea, eb;
@@ -110,6 +111,8 @@ int slug_compare(const char *a, const char *b, struct buf *diff, struct error *e
 
 	if (reader_open_file(&ra, a, err) < 0 || reader_open_file(&rb, b, err) < 0)
 		goto out;
+	reader_set_limits(ra, limits);
+	reader_set_limits(rb, limits);
 	for (;;) {
 		int na = reader_next(ra, &ea, err), nb;
 

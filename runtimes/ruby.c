@@ -82,7 +82,7 @@ static int ruby_install(struct build_env *be, const struct resolved *r, const ch
 		goto out;
 	}
 	/* Heroku's Ruby archives have no top-level directory. */
-	if (extract_archive(archive, dest, 0, RUNTIME_MAX_UNPACKED, err) < 0) {
+	if (extract_archive(archive, dest, 0, be->limits, err) < 0) {
 		error_prefix(err, "cannot unpack %s", r->shown_url);
 		goto out;
 	}

@@ -402,7 +402,7 @@ int runtime_unpacked(struct build_env *be, const struct resolved *r, const char 
 		/* Beside the target and renamed: an interrupted unpack never looks complete. */
 		tmp = xstrfmt("%s.tmp", path);
 		fs_remove_tree(tmp, &ignored);
-		if (extract_archive(archive, tmp, 1, RUNTIME_MAX_UNPACKED, err) < 0) {
+		if (extract_archive(archive, tmp, 1, be->limits, err) < 0) {
 			fs_remove_tree(tmp, &ignored);
 			error_prefix(err, "cannot unpack %s", r->shown_url);
 			goto out;

@@ -10,6 +10,7 @@
  * is the folder's public header. docs/runtimes.md states the rules.
  */
 
+#include "extract.h"
 #include "semver.h"
 #include "strvec.h"
 
@@ -57,6 +58,7 @@ struct build_env {
 	const struct detection *detection;
 	struct strvec env;
 	int held[8];              /* shared cache locks kept until the build ends (toolchains in use) */
+	const struct unpack_limits *limits; /* caps on unpacking a runtime archive (--max-unpacked) */
 	unsigned nheld;
 };
 
@@ -121,11 +123,11 @@ int runtime_cache_restore(struct build_env *be, const char *dir, const char *key
 			  struct error *err);
 int runtime_cache_save(struct build_env *be, const char *dir, const char *key, struct error *err);
 /*
- * The most a runtime archive may expand to: a gzip bomb stops here, even one
- * whose checksum the mirror publishes. Real archives stay far below it
- * (Node.js ~110 MB unpacked, Go ~250-450 MB, Heroku's Ruby ~25 MB).
+ * A runtime archive is unpacked within be->limits (--max-unpacked,
+ * --max-entries): a gzip bomb stops there, even one whose checksum the
+ * mirror publishes. Real archives stay far below the defaults (Node.js
+ * ~110 MB and ~6,000 entries unpacked, Go ~250-450 MB, Heroku's Ruby ~25 MB).
  */
-#define RUNTIME_MAX_UNPACKED ((uint64_t)2 << 30)
 /*
  * The archive unpacked (its top directory stripped) into the cache at
  * toolchains/<sha256>/, once per digest, under a lock; *dir is that

@@ -50,7 +50,7 @@ done
 test_expect_success 'the hostile messages say what is wrong' '
 	slugtool hostile outside h1.tgz && expect_error 1 "'"'"'./etc/cron.d/evil'"'"' is outside '"'"'./app/'"'"'" slugc inspect h1.tgz &&
 	slugtool hostile symlink-escape h2.tgz && expect_error 1 "'"'"'./app/passwd'"'"' is a symlink to '"'"'../../../etc/passwd'"'"'" slugc inspect h2.tgz &&
-	slugtool hostile symlink-then-file h3.tgz && expect_error 1 "'"'"'./app/etc'"'"' is a symlink to '"'"'/etc'"'"'" slugc inspect h3.tgz &&
+	slugtool hostile symlink-then-file h3.tgz && expect_error 1 "'"'"'./app/etc/cron.d/evil'"'"' lies beneath the symlink '"'"'./app/etc'"'"'" slugc inspect h3.tgz &&
 	slugtool hostile file-beneath-link h5.tgz && expect_error 1 "'"'"'./app/etc/passwd'"'"' lies beneath the symlink '"'"'./app/etc'"'"'" slugc inspect h5.tgz &&
 	slugtool hostile device h4.tgz && expect_error 1 "'"'"'./app/null'"'"' is a character device" slugc inspect h4.tgz
 '

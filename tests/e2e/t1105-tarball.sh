@@ -47,12 +47,12 @@ test_expect_success 'the refusals say why' '
 test_expect_success 'a gzip bomb stops at the size cap, also one in .git (skipped, still counted)' '
 	mkdir bomb && echo "web: x" >bomb/Procfile && head -c 30000000 /dev/zero >bomb/zeros &&
 	tar czf bomb.tgz -C bomb . && test "$(size_of bomb.tgz)" -lt 100000 &&
-	expect_error 1 "the source expands to more than 24.0 MB" slugc compile bomb.tgz --max-size 3 -o x.tgz &&
+	expect_error 1 "bomb.tgz'"'"' expands to more than 24.0 MB (at entry '"'"'./zeros'"'"')" slugc compile bomb.tgz --max-unpacked 24M -o x.tgz &&
 	tmpdir_clean &&
 	mkdir -p gitbomb/.git && echo "web: x" >gitbomb/Procfile &&
 	head -c 30000000 /dev/zero >gitbomb/.git/zeros && tar czf gitbomb.tgz -C gitbomb . &&
-	expect_error 1 "the source expands to more than 24.0 MB (at entry '"'"'.git/zeros'"'"')" \
-		slugc compile gitbomb.tgz --max-size 3 -o x.tgz &&
+	expect_error 1 "gitbomb.tgz'"'"' expands to more than 24.0 MB (at entry '"'"'./.git/zeros'"'"')" \
+		slugc compile gitbomb.tgz --max-unpacked 24M -o x.tgz &&
 	tmpdir_clean
 '
 

@@ -189,7 +189,7 @@ rm -rf "$TRASH/many"
 
 test_expect_success 'a 4 GiB sparse file is streamed: exact size, bounded memory' '
 	mkdir big && echo "web: x" >big/Procfile && truncate -s 4G big/sparse &&
-	measured big.kb big.s "$SLUGC" compile big -o big.tgz -q &&
+	measured big.kb big.s "$SLUGC" compile big -o big.tgz -q --max-unpacked 5G &&
 	below_rss_limit big.kb 200 &&
 	python3 - big.tgz <<-\EOF &&
 	import sys, tarfile

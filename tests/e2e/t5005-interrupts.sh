@@ -183,7 +183,7 @@ for sig in INT TERM; do
 		make_big && mkdir out-pack-'$sig' &&
 		slugc compile "$STATIC" -o out-pack-'$sig'/s.tgz -q &&
 		old=$(sha out-pack-'$sig'/s.tgz) && old_manifest=$(sha out-pack-'$sig'/s.json) &&
-		start_slugc pack-'$sig' compile big -o out-pack-'$sig'/s.tgz &&
+		start_slugc pack-'$sig' compile big -o out-pack-'$sig'/s.tgz --max-unpacked 5G &&
 		wait_until 30 nonempty_temp out-pack-'$sig' &&
 		interrupt '$sig' && stopped_by '$sig' pack-'$sig' 1000 &&
 		contains pack-'$sig'.out "Compressing..." && not_contains pack-'$sig'.out "Slug written" &&
@@ -193,7 +193,7 @@ for sig in INT TERM; do
 	'
 
 	test_expect_success "after SIG$sig during pack, the next run writes the slug" '
-		expect_exit 0 slugc compile big -o out-pack-'$sig'/s.tgz &&
+		expect_exit 0 slugc compile big -o out-pack-'$sig'/s.tgz --max-unpacked 5G &&
 		contains out "(2 files)" &&
 		equal "$(json out-pack-'$sig'/s.json "d[\"checksum\"]")" "SHA256:$(sha out-pack-'$sig'/s.tgz)" &&
 		equal "$(json out-pack-'$sig'/s.json "d[\"size\"]")" "$(size_of out-pack-'$sig'/s.tgz)" &&

@@ -215,6 +215,80 @@ static void hostile(void **state)
 	expect_rejected(app_link, "replaces the app directory with a symlink");
 }
 
+/* Names an extractor would trip over are refused by the verifier itself (one verdict with run). */
+static void names(void **state)
+{
+	static const struct ent dup[] = {
+		{ "./app/", 'd', NULL, 0, 0 }, { "./app/a", 'f', NULL, 0, 0 },
+		{ "./app/a", 'f', NULL, 0, 0 }, { NULL, 0, NULL, 0, 0 },
+	};
+	static const struct ent implied[] = {
+		{ "./app/x/y", 'f', NULL, 0, 0 }, { "./app/x", 'f', NULL, 0, 0 },
+		{ NULL, 0, NULL, 0, 0 },
+	};
+	static const struct ent under_file[] = {
+		{ "./app/", 'd', NULL, 0, 0 }, { "./app/x", 'f', NULL, 0, 0 },
+		{ "./app/x/y", 'f', NULL, 0, 0 }, { NULL, 0, NULL, 0, 0 },
+	};
+	static const struct ent git[] = {
+		{ "./app/", 'd', NULL, 0, 0 }, { "./app/.Git/config", 'f', NULL, 0, 0 },
+		{ NULL, 0, NULL, 0, 0 },
+	};
+	static const struct ent hard_missing[] = {
+		{ "./app/", 'd', NULL, 0, 0 }, { "./app/x", 'h', "./app/nope", 0, 0 },
+		{ NULL, 0, NULL, 0, 0 },
+	};
+	static const struct ent implied_ok[] = {
+		{ "./app/a/b", 'f', NULL, 0, 0 }, { "./app/a/", 'd', NULL, 0, 0 },
+		{ "./app/c", 'h', "./app/a/b", 0, 0 }, { NULL, 0, NULL, 0, 0 },
+	};
+	struct inspect_result res;
+	struct error err = ERROR_INIT;
+
+	(void)state;
+	expect_rejected(dup, "slug entry './app/a' appears twice in the slug");
+	expect_rejected(implied, "slug entry './app/x' is a file, but an earlier entry lies beneath it");
+	expect_rejected(under_file, "slug entry './app/x/y' lies beneath './app/x', which is a file");
+	expect_rejected(git, "slug entry './app/.Git/config' is or lies inside a '.git' directory");
+	expect_rejected(hard_missing, "is a hard link to './app/nope', which is not a file earlier");
+	assert_int_equal(verify(implied_ok, &res, &err), 0);
+}
+
+/* A header that announces more than the cap is refused before its data is read. */
+static void caps(void **state)
+{
+	static const struct ent v[] = {
+		{ "./app/", 'd', NULL, 0, 0 }, { "./app/a", 'f', NULL, 0, 0 },
+		{ "./app/b", 'f', NULL, 0, 0 }, { NULL, 0, NULL, 0, 0 },
+	};
+	struct unpack_limits bytes = { 5, 0 }, entries = { 0, 2 }, enough = { 6, 3 };
+	struct inspect_result res;
+	struct error err = ERROR_INIT;
+	struct reader *r = NULL;
+	size_t len;
+	void *mem = make_tgz(v, &len);
+
+	(void)state;
+	assert_int_equal(reader_open_memory(&r, mem, len, "t.tgz", &err), 0);
+	reader_set_limits(r, &bytes);
+	assert_int_equal(inspect_reader(r, &res, &err), -1);
+	assert_string_equal(err.msg, "'t.tgz' expands to more than 5 B (at entry './app/b'); refusing "
+			    "it before unpacking more (--max-unpacked raises the cap)");
+	reader_close(r);
+	assert_int_equal(reader_open_memory(&r, mem, len, "t.tgz", &err), 0);
+	reader_set_limits(r, &entries);
+	assert_int_equal(inspect_reader(r, &res, &err), -1);
+	assert_non_null(strstr(err.msg, "has more than 2 entries (at entry './app/b')"));
+	reader_close(r);
+	assert_int_equal(reader_open_memory(&r, mem, len, "t.tgz", &err), 0);
+	reader_set_limits(r, &enough);
+	assert_int_equal(inspect_reader(r, &res, &err), 0);
+	assert_int_equal(res.bytes, 6);
+	assert_int_equal(res.entries, 3);
+	reader_close(r);
+	free(mem);
+}
+
 static void garbage(void **state)
 {
 	static const char junk[] = "\x1f\x8b\x08\x00this is not deflate data at all";
@@ -235,7 +309,8 @@ static void packed_slug_is_normalized(void **state)
 	char *root = unit_tmpdir();
 	char *tree = xstrfmt("%s/tree", root);
 	char *slug = xstrfmt("%s/slug.tgz", root);
-	struct pack_options o = { 315532800, 6, 2, 0 };
+	struct pack_options o = { 315532800, 6, 2, 0, 0, 0 };
+	struct unpack_limits limits = UNPACK_LIMITS_INIT;
 	struct pack_result pr;
 	struct inspect_result res;
 	struct error err = ERROR_INIT;
@@ -250,7 +325,7 @@ static void packed_slug_is_normalized(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(pack_tree(tree, fd, slug, &o, &pr, &err), 0);
 	close(fd);
-	assert_int_equal(inspect_slug(slug, &res, &err), 0);
+	assert_int_equal(inspect_slug(slug, &limits, &res, &err), 0);
 	assert_true(res.normalized);
 	assert_int_equal(res.mtime, 315532800);
 	assert_int_equal(res.files, 2);
@@ -269,6 +344,8 @@ int main(void)
 		cmocka_unit_test(valid_normalized),
 		cmocka_unit_test(valid_not_normalized),
 		cmocka_unit_test(hostile),
+		cmocka_unit_test(names),
+		cmocka_unit_test(caps),
 		cmocka_unit_test(garbage),
 		cmocka_unit_test(packed_slug_is_normalized),
 	};
