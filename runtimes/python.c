@@ -227,7 +227,7 @@ static int python_install(struct build_env *be, const struct resolved *r, const 
 	} else {
 		out_info("Installing Python %s into %s", r->version, HOME_REL);
 		/* Heroku's archives hold "./bin/python3"...: no top-level directory to strip. */
-		if (extract_archive(archive, dest, 0, RUNTIME_MAX_UNPACKED, err) < 0) {
+		if (extract_archive(archive, dest, 0, be->limits, err) < 0) {
 			error_prefix(err, "cannot unpack %s", r->shown_url);
 			goto out;
 		}
