@@ -42,12 +42,13 @@ struct build_options {
 	uint64_t max_size;      /* bytes; the hard limit */
 	unsigned jobs;          /* compression threads */
 	int level;              /* compression level */
+	const struct strvec *env; /* --env "NAME=value", over --env-dir's */
 };
 
 #define BUILD_OPTIONS_INIT { NULL, NULL, NULL, NULL, 0, -1, NULL, NULL, NULL, NULL, 0, \
 			     "slug.tgz", NULL, \
 			     BUILD_DEFAULT_STACK, (uint64_t)BUILD_DEFAULT_MAX_SIZE_MB << 20, 0, \
-			     BUILD_DEFAULT_LEVEL }
+			     BUILD_DEFAULT_LEVEL, NULL }
 
 #define BUILD_DEFAULT_STACK "heroku-24"
 #define BUILD_DEFAULT_MAX_SIZE_MB 500
@@ -90,7 +91,7 @@ struct build {
 	char *cache;                      /* the cache directory, once a runtime needs it */
 	char *app_cache;                  /* this app's build cache in it */
 	char *home;                       /* HOME of the build steps, in the work dir */
-	struct strvec config;             /* config vars from --env-dir */
+	struct strvec config;             /* config vars from --env-dir and --env */
 	struct resolved *runtimes;        /* runtimes[i] for detections.v[i]; .runtime NULL if none */
 	struct build_env be;
 

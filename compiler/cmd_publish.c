@@ -95,7 +95,7 @@ enum { OPT_API_URL = 1000, OPT_WAIT, OPT_JSON_P, OPT_MANIFEST_P, OPT_DESCRIPTION
 struct api_args {
 	const char *app, *api_url, *description, *manifest, *from, *to;
 	unsigned long long wait, num;
-	int json;
+	int json, quiet, verbose;
 	enum out_level level;
 };
 
@@ -133,10 +133,10 @@ static int api_option(struct api_args *a, int c, const char *cmd, struct error *
 		a->description = optarg;
 		return 1;
 	case 'q':
-		a->level = OUT_QUIET;
+		a->quiet = 1;
 		return 1;
 	case 'v':
-		a->level = OUT_VERBOSE;
+		a->verbose = 1;
 		return 1;
 	default:
 		return 0;
@@ -176,7 +176,7 @@ int cmd_publish(int argc, char **argv, struct error *err)
 
 	api_args_init(&a);
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":a:qvh", api_longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":a:qvh", api_longopts)) != -1) {
 		r = api_option(&a, c, "publish", err);
 		if (r < 0)
 			return -1;
@@ -200,6 +200,8 @@ int cmd_publish(int argc, char **argv, struct error *err)
 		return -1;
 	if (!a.app)
 		return cmd_usage(err, "publish", "missing --app");
+	if (cmd_out_level(a.quiet, a.verbose, "publish", &a.level, err) < 0)
+		return -1;
 	out_setup(a.level, a.json);
 	if (api_open(&api, a.api_url, err) < 0)
 		goto out;
@@ -245,17 +247,20 @@ int cmd_deploy(int argc, char **argv, struct error *err)
 	memset(&longopts[n], 0, sizeof(longopts[n]));
 
 	compile_args_init(&ca);
+	/* No -o: the slug and manifest go to a temporary directory, removed at the end. */
+	ca.opt.output = NULL;
 	api_args_init(&a);
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":a:" COMPILE_SHORTOPTS "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":a:" COMPILE_SHORTOPTS "h", longopts)) != -1) {
 		if (c == 'h') {
 			out_text(deploy_usage, compile_options_help);
 			ret = 0;
 			goto out;
 		}
-		r = api_option(&a, c, "deploy", err);
+		/* compile's first: -q and -v set the level of the whole deploy. */
+		r = compile_args_option(&ca, c, "deploy", err);
 		if (!r)
-			r = compile_args_option(&ca, c, "deploy", err);
+			r = api_option(&a, c, "deploy", err);
 		if (r < 0)
 			goto out;
 		if (!r) {
@@ -326,7 +331,7 @@ int cmd_promote(int argc, char **argv, struct error *err)
 
 	api_args_init(&a);
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":qvh", api_longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":qvh", api_longopts)) != -1) {
 		if (c == 'a')
 			return cmd_usage(err, "promote", "promote takes --from and --to, not --app");
 		r = api_option(&a, c, "promote", err);
@@ -355,6 +360,8 @@ int cmd_promote(int argc, char **argv, struct error *err)
 		return cmd_usage(err, "promote", "unexpected argument '%s'", argv[optind]);
 	if (!a.from || !a.to)
 		return cmd_usage(err, "promote", "missing --%s", a.from ? "to" : "from");
+	if (cmd_out_level(a.quiet, a.verbose, "promote", &a.level, err) < 0)
+		return -1;
 	out_setup(a.level, a.json);
 	if (api_open(&api, a.api_url, err) < 0)
 		return -1;
@@ -415,7 +422,7 @@ int cmd_releases(int argc, char **argv, struct error *err)
 
 	api_args_init(&a);
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":a:n:qvh", api_longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":a:n:qvh", api_longopts)) != -1) {
 		r = api_option(&a, c, "releases", err);
 		if (r < 0)
 			return -1;
@@ -440,6 +447,8 @@ int cmd_releases(int argc, char **argv, struct error *err)
 		return cmd_usage(err, "releases", "unexpected argument '%s'", argv[optind]);
 	if (!a.app)
 		return cmd_usage(err, "releases", "missing --app");
+	if (cmd_out_level(a.quiet, a.verbose, "releases", &a.level, err) < 0)
+		return -1;
 	out_setup(a.level, a.json);
 	if (api_open(&api, a.api_url, err) < 0)
 		return -1;

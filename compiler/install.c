@@ -127,11 +127,14 @@ static int prepare(struct build *b, struct error *err)
 	struct cache_lock lock = CACHE_LOCK_INIT;
 	char key[65], *who, *tmp = NULL, *lockpath = NULL;
 	int ret = -1;
+	size_t i;
 
 	if (cache_dir(b->opt.cache_dir, NULL, &b->cache, err) < 0)
 		return -1;
 	if (b->opt.env_dir && envdir_load(b->opt.env_dir, &b->config, err) < 0)
 		return -1;
+	for (i = 0; b->opt.env && i < b->opt.env->nr; i++)
+		envdir_merge(&b->config, b->opt.env->v[i]);
 	/* Heroku keeps a build cache per app: here an app is its source and app directory. */
 	who = xstrfmt("%s\n%s", b->source_url ? b->source_url : "", b->app_subdir ? b->app_subdir : "");
 	cache_key(who, key);
@@ -165,12 +168,48 @@ out:
 	return ret;
 }
 
+/* Whether the app uses language lang (a runtime row name). */
+static int uses(const struct build *b, const char *lang, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < b->detections.nr; i++)
+		if (strlen(b->detections.v[i].detector->name) == n &&
+		    !strncmp(b->detections.v[i].detector->name, lang, n))
+			return 1;
+	return 0;
+}
+
+/*
+ * A pin or an inventory the app never consults is a mistake in the command
+ * line (a pin meant for another app, a typo'd language): say so before any
+ * runtime work, rather than build unpinned.
+ */
+static int check_pins_apply(const struct build *b, struct error *err)
+{
+	size_t i, n;
+
+	for (i = 0; b->opt.pins && i < b->opt.pins->nr; i++) {
+		n = strcspn(b->opt.pins->v[i], "=");
+		if (!uses(b, b->opt.pins->v[i], n))
+			return error_setk(err, ERROR_USAGE, "--runtime-sha256 %.*s=...: the app does not "
+					  "use %.*s; drop the option", (int)n, b->opt.pins->v[i], (int)n,
+					  b->opt.pins->v[i]);
+	}
+	if (b->opt.inventory && !needs_runtime(b))
+		return error_setk(err, ERROR_USAGE, "--inventory '%s': the app installs no runtime; "
+				  "drop the option", b->opt.inventory);
+	return 0;
+}
+
 int install_run(struct build *b, struct error *err)
 {
 	char *inventory = NULL;
 	size_t i, j;
 	int ret = -1;
 
+	if (check_pins_apply(b, err) < 0)
+		return -1;
 	if (!needs_runtime(b))
 		return 0;
 	if (build_materialise(b, err) < 0 || prepare(b, err) < 0)

@@ -2,6 +2,7 @@
  * slugc: the command table and dispatch. Each row names a subcommand, the
  * function that runs it and the summary --help prints.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,26 +37,44 @@ static const struct command commands[] = {
 	{ "releases", cmd_releases, "list an app's releases" },
 };
 
-static void print_help(void)
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* The overview: on stdout when asked for (--help), on stderr after a usage error. */
+static void print_help(FILE *to)
 {
 	size_t i;
 
-	out_text("usage: slugc <command> [options]\n\n"
-		 "slugc compiles application source into a reproducible Heroku slug.\n\n"
-		 "Commands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		out_text("  %-10s %s\n", commands[i].name, commands[i].summary);
-	out_text("\n"
-		 "  slugc <command> --help   options of one command\n"
-		 "  slugc --version          print the version\n\n"
-		 "Exit status: 0 success, 1 failure (the reason on stderr), 2 usage error.\n");
+	fprintf(to, "usage: slugc <command> [options]\n\n"
+		    "slugc compiles application source into a reproducible Heroku slug.\n\n"
+		    "Commands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(to, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(to, "\n"
+		    "  slugc <command> --help   options of one command\n"
+		    "  slugc --version          print the version\n\n"
+		    "Exit status: 0 success, 1 failure (the reason on stderr), 2 usage error.\n");
+	fflush(to);
+}
+
+static int no_command(const char *name, struct error *err)
+{
+	const char *names[NCOMMANDS], *hint;
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		names[i] = commands[i].name;
+	hint = cmd_suggest(name, names, NCOMMANDS);
+	if (hint)
+		return error_setk(err, ERROR_USAGE, "no command '%s'; did you mean '%s'? (see 'slugc "
+				  "--help')", name, hint);
+	return error_setk(err, ERROR_USAGE, "no command '%s' (see 'slugc --help')", name);
 }
 
 static const struct command *find_command(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;
@@ -67,23 +86,23 @@ static int run(int argc, char **argv, const char **cmdname, struct error *err)
 	char *help_argv[3];
 
 	if (argc < 2)
-		return print_help(), error_setk(err, ERROR_USAGE, "missing command");
+		return print_help(stderr), error_setk(err, ERROR_USAGE, "missing command");
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
 		out_text("slugc %s\n", SLUGC_VERSION);
 		return 0;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		print_help();
+		print_help(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "help")) {
 		if (argc < 3) {
-			print_help();
+			print_help(stdout);
 			return 0;
 		}
 		cmd = find_command(argv[2]);
 		if (!cmd)
-			return error_setk(err, ERROR_USAGE, "no command '%s' (see 'slugc --help')", argv[2]);
+			return no_command(argv[2], err);
 		help_argv[0] = argv[2];
 		help_argv[1] = "--help";
 		help_argv[2] = NULL;
@@ -92,7 +111,7 @@ static int run(int argc, char **argv, const char **cmdname, struct error *err)
 	}
 	cmd = find_command(argv[1]);
 	if (!cmd)
-		return error_setk(err, ERROR_USAGE, "no command '%s' (see 'slugc --help')", argv[1]);
+		return no_command(argv[1], err);
 	*cmdname = cmd->name;
 	return cmd->fn(argc - 1, argv + 1, err);
 }
@@ -106,7 +125,9 @@ int main(int argc, char **argv)
 	sig_install();
 	fs_raise_fd_limit();
 	if (run(argc, argv, &cmdname, &err) < 0) {
-		out_error(cmdname, &err);
+		/* An empty message: nothing to report (slugc run's process stopped by SIGTERM). */
+		if (err.msg[0])
+			out_error(cmdname, &err);
 		status = error_exit_code(&err);
 	}
 	regex_cleanup();
