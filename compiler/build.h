@@ -137,6 +137,8 @@ int tree_run(struct build *b, struct error *err);
 /* A borrowed source becomes a private copy at work_dir/app (without .git). */
 int build_materialise(struct build *b, struct error *err);
 int detect_run(struct build *b, struct error *err);
+/* A requirement as shown after the language's name: "1.19" for Go's "go1.19". */
+const char *detect_shown_requirement(const struct detection *d);
 int install_run(struct build *b, struct error *err);
 int deps_run(struct build *b, struct error *err);
 int release_run(struct build *b, struct error *err);

@@ -239,7 +239,7 @@ int install_run(struct build *b, struct error *err)
 			o.inventory = inventory;
 			o.inventory_shown = "the app's inventory.toml";
 		}
-		out_step("Installing %s %s", d->detector->display, d->requirement);
+		out_step("Installing %s %s", d->detector->display, detect_shown_requirement(d));
 		if (runtime_resolve(d->detector->name, d->requirement, &o, r, err) < 0)
 			goto out;
 		for (j = 0; j < r->notes.nr; j++)
