@@ -12,6 +12,7 @@
 #include "fsutil.h"
 #include "git.h"
 #include "http.h"
+#include "json.h"
 #include "output.h"
 #include "regex.h"
 #include "sig.h"
@@ -116,6 +117,32 @@ static int run(int argc, char **argv, const char **cmdname, struct error *err)
 	return cmd->fn(argc - 1, argv + 1, err);
 }
 
+/*
+ * --json promises one JSON document on stdout, also when the command fails:
+ * {"error": {"kind": ..., "message": ..., "exit_status": N}} (docs/schema/error.json).
+ */
+static void json_error(const char *cmd, const struct error *err, int status)
+{
+	static const char *const kinds[] = {
+		[ERROR_NONE] = "none", [ERROR_USAGE] = "usage", [ERROR_INPUT] = "input",
+		[ERROR_NETWORK] = "network", [ERROR_API] = "api", [ERROR_INTERNAL] = "internal",
+		[ERROR_INTERRUPTED] = "interrupted", [ERROR_EXIT] = "exit",
+	};
+	struct json *doc = json_new_object(), *e = json_new_object();
+	char *text;
+
+	json_add_str(e, "command", cmd);
+	json_add_str(e, "kind", (size_t)err->kind < sizeof(kinds) / sizeof(kinds[0]) &&
+				kinds[err->kind] ? kinds[err->kind] : "internal");
+	json_add_str(e, "message", err->msg);
+	json_add_int(e, "exit_status", status);
+	json_add(doc, "error", e);
+	text = json_print(doc, 0);
+	out_json(text);
+	free(text);
+	json_free(doc);
+}
+
 int main(int argc, char **argv)
 {
 	struct error err = ERROR_INIT;
@@ -129,6 +156,8 @@ int main(int argc, char **argv)
 		if (err.msg[0])
 			out_error(cmdname, &err);
 		status = error_exit_code(&err);
+		if (out_json_mode() && !out_json_written() && err.kind != ERROR_INTERRUPTED)
+			json_error(cmdname, &err, status);
 	}
 	regex_cleanup();
 	defaults_release();
