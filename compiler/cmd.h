@@ -28,6 +28,15 @@ int cmd_publish(int argc, char **argv, struct error *err);
 int cmd_deploy(int argc, char **argv, struct error *err);
 int cmd_promote(int argc, char **argv, struct error *err);
 int cmd_releases(int argc, char **argv, struct error *err);
+int cmd_completion(int argc, char **argv, struct error *err);
+
+/* The command table (main.c): every subcommand's name, function and summary. */
+struct cmd_row {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct error *err);
+	const char *summary;
+};
+const struct cmd_row *cmd_table(size_t *nr);
 
 /* Shared option helpers (cmd_options.c). */
 

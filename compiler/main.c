@@ -18,11 +18,8 @@
 #include "sig.h"
 #include "version.h"
 
-struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv, struct error *err);
-	const char *summary;
-};
+/* struct cmd_row (cmd.h): completion reads this table too. */
+#define command cmd_row
 
 static const struct command commands[] = {
 	{ "compile", cmd_compile, "turn a source tree into a slug and its manifest" },
@@ -36,9 +33,16 @@ static const struct command commands[] = {
 	{ "deploy", cmd_deploy, "compile and publish in one step (for CI)" },
 	{ "promote", cmd_promote, "release one app's newest slug on another app" },
 	{ "releases", cmd_releases, "list an app's releases" },
+	{ "completion", cmd_completion, "print a shell completion script (bash, zsh, fish)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const struct cmd_row *cmd_table(size_t *nr)
+{
+	*nr = NCOMMANDS;
+	return commands;
+}
 
 /* The overview: on stdout when asked for (--help), on stderr after a usage error. */
 static void print_help(FILE *to)
