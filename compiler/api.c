@@ -61,6 +61,8 @@ int api_open(struct api *a, const char *url, struct error *err)
 {
 	static const struct http_options def = HTTP_OPTIONS_INIT;
 	struct url u = URL_INIT;
+	const char *host = getenv("HEROKU_HOST");
+	char *from_host = NULL;
 	size_t n;
 	int ret = -1;
 
@@ -68,12 +70,22 @@ int api_open(struct api *a, const char *url, struct error *err)
 	a->http = def;
 	if (!url || !*url)
 		url = getenv("HEROKU_API_URL");
+	/* The heroku CLI's variable: a URL as is, else a domain whose API is api.<domain>. */
+	if ((!url || !*url) && host && *host) {
+		from_host = strncmp(host, "http", 4) ? xstrfmt("https://api.%s", host) : xstrdup(host);
+		url = from_host;
+	}
 	if (!url || !*url)
 		url = DEFAULT_API;
 	if (url_parse(&u, url, err) < 0)
 		goto out;
 	if (strcmp(u.scheme, "https") && strcmp(u.scheme, "http")) {
-		error_setk(err, ERROR_USAGE, "the API URL '%s' must be http:// or https://", u.host);
+		/* The whole URL, unless it carries credentials: then only its scheme and host. */
+		if (u.user || u.password)
+			error_setk(err, ERROR_USAGE, "the API URL '%s://%s/...' must be http:// or "
+				   "https://", u.scheme, u.host);
+		else
+			error_setk(err, ERROR_USAGE, "the API URL '%s' must be http:// or https://", url);
 		goto out;
 	}
 	if (u.user || u.password) {
@@ -94,6 +106,7 @@ int api_open(struct api *a, const char *url, struct error *err)
 	out_add_secret(a->token);
 	ret = 0;
 out:
+	free(from_host);
 	url_release(&u);
 	if (ret)
 		api_close(a);

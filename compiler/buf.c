@@ -289,3 +289,21 @@ void buf_add_quoted(struct buf *b, const char *s, size_t len, size_t limit)
 		i++;
 	}
 }
+
+void buf_add_shell_word(struct buf *b, const char *s)
+{
+	const char *p;
+
+	if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+			    "_-./:=@%+,") == strlen(s)) {
+		buf_addstr(b, s);
+		return;
+	}
+	buf_addch(b, '\'');
+	for (p = s; *p; p++)
+		if (*p == '\'')
+			buf_addstr(b, "'\\''");
+		else
+			buf_addch(b, *p);
+	buf_addch(b, '\'');
+}

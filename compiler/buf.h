@@ -62,4 +62,10 @@ void buf_add_size(struct buf *b, unsigned long long bytes);
  */
 void buf_add_quoted(struct buf *b, const char *s, size_t len, size_t limit);
 
+/*
+ * Append s as one word of a POSIX shell command line: as is when it has only
+ * characters no shell treats specially, else in single quotes ('\'' for a quote).
+ */
+void buf_add_shell_word(struct buf *b, const char *s);
+
 #endif

@@ -47,12 +47,13 @@ struct build_options {
 	unsigned timeout;       /* --timeout: seconds the buildpack steps may take in all */
 	struct unpack_limits limits; /* --max-unpacked, --max-entries: source and runtime
 					archives, and the slug itself */
+	const struct strvec *env; /* --env "NAME=value", over --env-dir's */
 };
 
 #define BUILD_OPTIONS_INIT { NULL, NULL, NULL, NULL, 0, -1, NULL, NULL, NULL, NULL, 0, \
 			     "slug.tgz", NULL, \
 			     BUILD_DEFAULT_STACK, (uint64_t)BUILD_DEFAULT_MAX_SIZE_MB << 20, 0, \
-			     BUILD_DEFAULT_LEVEL, NULL, BUILD_DEFAULT_TIMEOUT, UNPACK_LIMITS_INIT }
+			     BUILD_DEFAULT_LEVEL, NULL, BUILD_DEFAULT_TIMEOUT, UNPACK_LIMITS_INIT, NULL }
 
 #define BUILD_DEFAULT_STACK "heroku-24"
 #define BUILD_DEFAULT_MAX_SIZE_MB 500
@@ -98,7 +99,7 @@ struct build {
 	char *cache;                      /* the cache directory, once a runtime needs it */
 	char *app_cache;                  /* this app's build cache in it */
 	char *home;                       /* HOME of the build steps, in the work dir */
-	struct strvec config;             /* config vars from --env-dir */
+	struct strvec config;             /* config vars from --env-dir and --env */
 	int config_loaded;
 	struct resolved *runtimes;        /* runtimes[i] for detections.v[i]; .runtime NULL if none */
 	struct build_env be;
@@ -163,6 +164,8 @@ int tree_run(struct build *b, struct error *err);
 /* A borrowed source becomes a private copy at work_dir/app (without .git). */
 int build_materialise(struct build *b, struct error *err);
 int detect_run(struct build *b, struct error *err);
+/* A requirement as shown after the language's name: "1.19" for Go's "go1.19". */
+const char *detect_shown_requirement(const struct detection *d);
 int install_run(struct build *b, struct error *err);
 int deps_run(struct build *b, struct error *err);
 /* With a buildpack list: every step in order, native and external, instead of runtimes + build. */

@@ -370,8 +370,12 @@ int child_finish(struct child *c, struct error *err)
 		size_t i;
 
 		what = describe(c);
-		/* One line: the tail's lines joined with " | ". */
-		for (i = 0; i < c->tail.len; i++) {
+		/*
+		 * The output was shown as it came: the error does not repeat it.
+		 * Unshown (-q, a quiet step), its tail goes into the one error
+		 * line, joined with " | ".
+		 */
+		for (i = 0; (c->quiet || out_level() < OUT_NORMAL) && i < c->tail.len; i++) {
 			if (c->tail.ptr[i] != '\n')
 				buf_addch(&last, c->tail.ptr[i]);
 			else if (i + 1 < c->tail.len)

@@ -31,6 +31,15 @@ int cmd_promote(int argc, char **argv, struct error *err);
 int cmd_releases(int argc, char **argv, struct error *err);
 int cmd_image(int argc, char **argv, struct error *err);
 int cmd_buildpacks(int argc, char **argv, struct error *err);
+int cmd_completion(int argc, char **argv, struct error *err);
+
+/* The command table (main.c): every subcommand's name, function and summary. */
+struct cmd_row {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct error *err);
+	const char *summary;
+};
+const struct cmd_row *cmd_table(size_t *nr);
 
 /* Shared option helpers (cmd_options.c). */
 
@@ -39,7 +48,15 @@ int cmd_usage(struct error *err, const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Exactly one operand, `what` (e.g. "SOURCE"), after the options: argv[optind]. */
 int cmd_one_operand(int argc, char **argv, const char *cmd, const char *what, struct error *err);
-/* Turn getopt_long's '?' or ':' for argv into a usage error. */
+/*
+ * getopt_long() without its prefix matching: an abbreviated long option
+ * ("--out" for "--output") comes back as '?', and cmd_bad_option() names
+ * the full option. Every command parses through this.
+ */
+int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+/* The name in names[] within two edits of word (a typo), or NULL. */
+const char *cmd_suggest(const char *word, const char *const *names, size_t nr);
+/* Turn cmd_getopt's '?' or ':' for argv into a usage error ("did you mean" for a typo). */
 int cmd_bad_option(struct error *err, const char *cmd, int c, char **argv);
 /* Parse a whole decimal number in [min, max] for option `name`. */
 int cmd_parse_uint(const char *arg, const char *name, const char *cmd, unsigned long long min,
@@ -74,18 +91,22 @@ int cmd_parse_size(const char *arg, const char *name, const char *cmd, uint64_t 
  */
 struct compile_args {
 	struct build_options opt;
-	struct strvec mirrors, pins, buildpacks;
+	struct strvec mirrors, pins, buildpacks, env;
 	enum out_level level;
+	int quiet, verbose;
 	int json;
 	int jobs_set;
 };
 extern const struct option compile_longopts[];
 extern const char compile_options_help[];
-#define COMPILE_SHORTOPTS "o:j:qv"
+#define COMPILE_SHORTOPTS "o:j:e:qv"
 void compile_args_init(struct compile_args *a);
 void compile_args_release(struct compile_args *a);
 /* 1 when c was a compile option (applied), 0 when it is not one, -1 on a bad value. */
 int compile_args_option(struct compile_args *a, int c, const char *cmd, struct error *err);
+/* -q and -v together are a usage error; otherwise the level they ask for. */
+int cmd_out_level(int quiet, int verbose, const char *cmd, enum out_level *level,
+		  struct error *err);
 /* Checks and defaults after the last option; sets up the output funnel. */
 int compile_args_finish(struct compile_args *a, const char *cmd, struct error *err);
 

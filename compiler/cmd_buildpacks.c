@@ -88,7 +88,7 @@ int cmd_buildpacks(int argc, char **argv, struct error *err)
 	int json = 0, c, ret = -1, r;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":h", longopts)) != -1) {
 		switch (c) {
 		case OPT_BUILDPACK:
 			strvec_push(&refs, optarg);

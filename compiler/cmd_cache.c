@@ -116,11 +116,11 @@ int cmd_cache(int argc, char **argv, struct error *err)
 {
 	const char *dir = NULL, *want = NULL, *url = NULL, *verb;
 	unsigned long long days = 30, freed = 0;
-	int all = 0, tofu = 0, c, ret = -1;
+	int all = 0, tofu = 0, max_age = 0, c, ret = -1;
 	char *cache = NULL;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":h", longopts)) != -1) {
 		switch (c) {
 		case OPT_CACHE_DIR:
 			dir = optarg;
@@ -128,6 +128,7 @@ int cmd_cache(int argc, char **argv, struct error *err)
 		case OPT_MAX_AGE:
 			if (cmd_parse_uint(optarg, "--max-age", "cache", 0, 36500, &days, err) < 0)
 				return -1;
+			max_age = 1;
 			break;
 		case OPT_ALL:
 			all = 1;
@@ -148,6 +149,8 @@ int cmd_cache(int argc, char **argv, struct error *err)
 			return cmd_bad_option(err, "cache", c, argv);
 		}
 	}
+	if (all && max_age)
+		return cmd_usage(err, "cache", "--all and --max-age exclude each other");
 	if (optind >= argc)
 		return cmd_usage(err, "cache", "expected ls, prune or import");
 	verb = argv[optind];

@@ -5,8 +5,10 @@
 #include "buf.h"
 #include "build.h"
 #include "cmd.h"
+#include "envdir.h"
 #include "error.h"
 #include "image.h"
+#include "fsutil.h"
 #include "json.h"
 #include "manifest.h"
 #include "xalloc.h"
@@ -36,13 +38,15 @@ static const char usage[] =
 	"Exit status: 0 success, 1 the build failed, 2 usage error.\n";
 
 const char compile_options_help[] =
-	"  -o, --output FILE     write the slug here (default: slug.tgz)\n"
+	"  -o, --output FILE     write the slug here (compile: default slug.tgz; deploy:\n"
+	"                        none is kept without -o)\n"
 	"      --manifest FILE   write the manifest here (default: FILE with .json for .tgz)\n"
 	"      --rev REV         git revision: branch, tag, SHA or revspec (default: HEAD)\n"
 	"      --worktree        build a work tree's files as they are on disk\n"
 	"      --app-dir PATH    the app is this subdirectory of the source\n"
 	"      --cache-dir DIR   git mirrors, runtimes, build caches (default: ~/.cache/slugc)\n"
 	"      --env-dir DIR     config vars for the build: one file per variable\n"
+	"  -e, --env NAME=VALUE  a config var for the build (repeatable; over --env-dir's)\n"
 	"      --mirror LANG=URL runtime downloads from URL instead of the official index\n"
 	"                        (nodejs, go, ruby, python; http(s):// or file://; repeatable)\n"
 	"      --offline         use only the cache: no downloads\n"
@@ -77,6 +81,7 @@ const struct option compile_longopts[] = {
 	{ "app-dir", required_argument, NULL, OPT_APP_DIR },
 	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 	{ "env-dir", required_argument, NULL, OPT_ENV_DIR },
+	{ "env", required_argument, NULL, 'e' },
 	{ "mirror", required_argument, NULL, OPT_MIRROR },
 	{ "offline", no_argument, NULL, OPT_OFFLINE },
 	{ "runtime-sha256", required_argument, NULL, OPT_PIN },
@@ -105,6 +110,7 @@ void compile_args_init(struct compile_args *a)
 	strvec_init(&a->mirrors);
 	strvec_init(&a->pins);
 	strvec_init(&a->buildpacks);
+	strvec_init(&a->env);
 	a->level = OUT_NORMAL;
 }
 
@@ -113,6 +119,7 @@ void compile_args_release(struct compile_args *a)
 	strvec_clear(&a->mirrors);
 	strvec_clear(&a->pins);
 	strvec_clear(&a->buildpacks);
+	strvec_clear(&a->env);
 }
 
 static int valid_stack(const char *s)
@@ -157,6 +164,8 @@ int compile_args_option(struct compile_args *a, int c, const char *cmd, struct e
 	case OPT_ENV_DIR:
 		a->opt.env_dir = optarg;
 		return 1;
+	case 'e':
+		return envdir_add(optarg, &a->env, err) < 0 ? -1 : 1;
 	case OPT_MIRROR:
 		return cmd_lang_value(optarg, "--mirror", cmd, &a->mirrors, err) < 0 ? -1 : 1;
 	case OPT_PIN:
@@ -203,10 +212,10 @@ int compile_args_option(struct compile_args *a, int c, const char *cmd, struct e
 		a->json = 1;
 		return 1;
 	case 'q':
-		a->level = OUT_QUIET;
+		a->quiet = 1;
 		return 1;
 	case 'v':
-		a->level = OUT_VERBOSE;
+		a->verbose = 1;
 		return 1;
 	default:
 		return cmd_unpack_option(&a->opt.limits, c, cmd, err);
@@ -217,11 +226,17 @@ int compile_args_finish(struct compile_args *a, const char *cmd, struct error *e
 {
 	if (a->opt.rev && a->opt.worktree)
 		return cmd_usage(err, cmd, "--rev and --worktree exclude each other");
+	if (cmd_out_level(a->quiet, a->verbose, cmd, &a->level, err) < 0)
+		return -1;
+	/* A missing env dir is a typo in the command line: before any work, not after the copy. */
+	if (a->opt.env_dir && !fs_is_dir(a->opt.env_dir))
+		return cmd_usage(err, cmd, "--env-dir '%s' is not a directory", a->opt.env_dir);
 	if (!a->jobs_set && cmd_default_jobs(&a->opt.jobs, cmd, err) < 0)
 		return -1;
 	a->opt.mirrors = &a->mirrors;
 	a->opt.pins = &a->pins;
 	a->opt.buildpacks = &a->buildpacks;
+	a->opt.env = &a->env;
 	out_setup(a->level, a->json);
 	return 0;
 }
@@ -299,7 +314,7 @@ int cmd_compile(int argc, char **argv, struct error *err)
 	compile_args_init(&a);
 	memset(&io, 0, sizeof(io));
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":" COMPILE_SHORTOPTS "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":" COMPILE_SHORTOPTS "h", opts)) != -1) {
 		if (c == 'h') {
 			out_text(usage, compile_options_help);
 			ret = 0;

@@ -36,7 +36,7 @@ int cmd_detect(int argc, char **argv, struct error *err)
 	size_t i;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":h", longopts)) != -1) {
 		switch (c) {
 		case OPT_JSON:
 			json = 1;

@@ -77,7 +77,7 @@ int cmd_image(int argc, char **argv, struct error *err)
 	memset(&o, 0, sizeof(o));
 	o.tags = &tags;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":j:qvh", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":j:qvh", longopts)) != -1) {
 		switch (c) {
 		case OPT_BASE: o.base = optarg; break;
 		case OPT_OUTPUT: o.output = optarg; break;

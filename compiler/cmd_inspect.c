@@ -137,7 +137,7 @@ int cmd_inspect(int argc, char **argv, struct error *err)
 	int json = 0, c, r2, ret = -1;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":h", longopts)) != -1) {
 		switch (c) {
 		case OPT_MANIFEST:
 			mpath = optarg;

@@ -31,14 +31,103 @@ int cmd_one_operand(int argc, char **argv, const char *cmd, const char *what, st
 	return 0;
 }
 
+/*
+ * getopt_long() takes any unambiguous prefix of a long option ("--env" for
+ * "--env-dir"), so adding an option can silently change what an old command
+ * line means. cmd_getopt() refuses prefixes: after each long option it
+ * compares the name as written with the table's. The state below is
+ * getopt's own kind of state: one parse at a time.
+ */
+static const struct option *last_longopts;
+static const char *abbrev_full;      /* the option an abbreviation stood for */
+static char abbrev_given[64];        /* the abbreviation as written */
+
+int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+	const char *elem, *name;
+	size_t n;
+	int idx = -1, c;
+
+	last_longopts = longopts;
+	abbrev_full = NULL;
+	c = getopt_long(argc, argv, shortopts, longopts, &idx);
+	if (c == -1 || c == '?' || c == ':' || idx < 0)
+		return c;
+	/* The option's own word: before its value when the value was a separate word. */
+	elem = optarg && optind >= 2 && optarg == argv[optind - 1] ? argv[optind - 2] : argv[optind - 1];
+	if (strncmp(elem, "--", 2))
+		return c;
+	name = elem + 2;
+	n = strcspn(name, "=");
+	if (n == strlen(longopts[idx].name) && !strncmp(name, longopts[idx].name, n))
+		return c;
+	abbrev_full = longopts[idx].name;
+	snprintf(abbrev_given, sizeof(abbrev_given), "--%.*s", (int)(n < 60 ? n : 60), name);
+	return '?';
+}
+
+/* Edit distance of a and b (short strings), for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev[65], cur[65];
+
+	if (la > 64 || lb > 64)
+		return 64;
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, sizeof(prev));
+	}
+	return prev[lb];
+}
+
+const char *cmd_suggest(const char *word, const char *const *names, size_t nr)
+{
+	const char *best = NULL;
+	size_t i, d, best_d = 3;
+
+	for (i = 0; i < nr; i++) {
+		d = distance(word, names[i]);
+		/* Close enough to be a typo: at most 2 edits, and fewer than half the word. */
+		if (d < best_d && d * 2 < strlen(names[i])) {
+			best = names[i];
+			best_d = d;
+		}
+	}
+	return best;
+}
+
 int cmd_bad_option(struct error *err, const char *cmd, int c, char **argv)
 {
-	const char *arg = argv[optind - 1];
+	const char *arg = argv[optind - 1], *names[64], *hint;
+	size_t nr = 0, n;
+	char word[64];
 
+	if (abbrev_full)
+		return cmd_usage(err, cmd, "'%s' is an abbreviation of '--%s': write the option in full",
+				 abbrev_given, abbrev_full);
 	if (c == ':')
 		return cmd_usage(err, cmd, "option '%s' needs a value", arg);
 	if (optopt && optopt != '?')
 		return cmd_usage(err, cmd, "unknown option '-%c'", optopt);
+	if (!strncmp(arg, "--", 2) && last_longopts) {
+		n = strcspn(arg + 2, "=");
+		snprintf(word, sizeof(word), "%.*s", (int)(n < 60 ? n : 60), arg + 2);
+		while (nr < 64 && last_longopts[nr].name) {
+			names[nr] = last_longopts[nr].name;
+			nr++;
+		}
+		hint = cmd_suggest(word, names, nr);
+		if (hint)
+			return cmd_usage(err, cmd, "unknown option '--%s'; did you mean '--%s'?", word, hint);
+	}
 	return cmd_usage(err, cmd, "unknown option '%s'", arg);
 }
 
@@ -153,4 +242,13 @@ int cmd_unpack_option(struct unpack_limits *l, int c, const char *cmd, struct er
 	default:
 		return 0;
 	}
+}
+
+int cmd_out_level(int quiet, int verbose, const char *cmd, enum out_level *level,
+		  struct error *err)
+{
+	if (quiet && verbose)
+		return cmd_usage(err, cmd, "-q and -v exclude each other");
+	*level = quiet ? OUT_QUIET : verbose ? OUT_VERBOSE : OUT_NORMAL;
+	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "buf.h"
@@ -21,7 +22,8 @@
 #define DEFAULT_WAIT 600
 
 static const char api_help[] =
-	"      --api-url URL     the Platform API (default: HEROKU_API_URL or\n"
+	"      --api-url URL     the Platform API (default: HEROKU_API_URL, else\n"
+	"                        HEROKU_HOST as the heroku CLI reads it, else\n"
 	"                        https://api.heroku.com)\n"
 	"      --wait SECONDS    how long to wait for a pending release (default: 600)\n"
 	"      --json            print the release as one JSON document on stdout\n"
@@ -40,7 +42,10 @@ static const char publish_usage[] =
 	"commit, stack and checksum), upload it, and release it on APP.\n"
 	"\n"
 	"  -a, --app APP         the app to release on\n"
-	"      --manifest FILE   the slug's manifest (default: the slug's name with .json)\n"
+	"      --manifest FILE   the slug's manifest (default: the slug's name with .json;\n"
+	"                        without one, any slug: its ./app/Procfile is read)\n"
+	"      --process-types TYPE=COMMAND  a process type (repeatable), or a JSON object\n"
+	"                        of them; replaces the manifest's or the Procfile's\n"
 	"      --description T   the release's description (default: Deploy <commit>)\n"
 	"%s";
 
@@ -67,10 +72,11 @@ static const char deploy_usage[] =
 static const char promote_usage[] =
 	"usage: slugc promote --from APP --to APP [options]\n"
 	"\n"
-	"Release the slug of APP's newest release (which must have succeeded) on\n"
-	"another app: the same bytes, from staging to production.\n"
+	"Release the slug of APP's current release on another app, as heroku\n"
+	"pipelines:promote does: the same bytes, from staging to production. A newer\n"
+	"release that is pending or failed is not promoted.\n"
 	"\n"
-	"      --from APP        the app whose newest release is promoted\n"
+	"      --from APP        the app whose current release is promoted\n"
 	"      --to APP          the app to release it on\n"
 	"      --description T   the release's description (default: Promote APP vN)\n"
 	"%s";
@@ -78,24 +84,30 @@ static const char promote_usage[] =
 static const char releases_usage[] =
 	"usage: slugc releases --app APP [--num N] [options]\n"
 	"\n"
-	"List APP's releases, newest first: version (* for the current one),\n"
-	"status, creation time, slug id and description.\n"
+	"List APP's releases, newest first, as the heroku CLI does: a header naming\n"
+	"the current release, then version, description (with the release phase's\n"
+	"state unless it succeeded), user and creation time. --json has every field.\n"
 	"\n"
 	"  -a, --app APP         the app\n"
 	"  -n, --num N           how many releases (default: 15; at most 10000)\n"
 	"      --api-url URL     the Platform API (default: HEROKU_API_URL or\n"
 	"                        https://api.heroku.com)\n"
 	"      --json            print the releases as one JSON array on stdout\n"
+	"  -q, --quiet           print only warnings and errors\n"
 	"  -v, --verbose         also print each request (never the token)\n"
-	"  -h, --help            show this help\n";
+	"  -h, --help            show this help\n"
+	"\n"
+	"The API is --api-url, else HEROKU_API_URL, else HEROKU_HOST (the heroku CLI's:\n"
+	"a URL, or a domain whose API is api.DOMAIN), else https://api.heroku.com.\n";
 
-enum { OPT_API_URL = 1000, OPT_WAIT, OPT_JSON_P, OPT_MANIFEST_P, OPT_DESCRIPTION, OPT_FROM, OPT_TO };
+enum { OPT_API_URL = 1000, OPT_WAIT, OPT_JSON_P, OPT_MANIFEST_P, OPT_DESCRIPTION, OPT_FROM, OPT_TO,
+       OPT_PROCESS_TYPES };
 
 /* The options every API command shares. */
 struct api_args {
 	const char *app, *api_url, *description, *manifest, *from, *to;
 	unsigned long long wait, num;
-	int json;
+	int json, quiet, verbose;
 	enum out_level level;
 };
 
@@ -108,6 +120,7 @@ static const struct option api_longopts[] = {
 	{ "description", required_argument, NULL, OPT_DESCRIPTION },
 	{ "from", required_argument, NULL, OPT_FROM },
 	{ "to", required_argument, NULL, OPT_TO },
+	{ "process-types", required_argument, NULL, OPT_PROCESS_TYPES },
 	{ "num", required_argument, NULL, 'n' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -133,10 +146,10 @@ static int api_option(struct api_args *a, int c, const char *cmd, struct error *
 		a->description = optarg;
 		return 1;
 	case 'q':
-		a->level = OUT_QUIET;
+		a->quiet = 1;
 		return 1;
 	case 'v':
-		a->level = OUT_VERBOSE;
+		a->verbose = 1;
 		return 1;
 	default:
 		return 0;
@@ -170,16 +183,17 @@ int cmd_publish(int argc, char **argv, struct error *err)
 {
 	struct api_args a;
 	struct publish_options po;
+	struct strvec types = STRVEC_INIT;
 	struct api api;
 	struct json *rel = NULL;
 	int c, r, ret = -1, opened = 0;
 
 	api_args_init(&a);
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":a:qvh", api_longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":a:qvh", api_longopts)) != -1) {
 		r = api_option(&a, c, "publish", err);
 		if (r < 0)
-			return -1;
+			goto out;
 		if (r)
 			continue;
 		switch (c) {
@@ -189,17 +203,26 @@ int cmd_publish(int argc, char **argv, struct error *err)
 		case OPT_MANIFEST_P:
 			a.manifest = optarg;
 			break;
+		case OPT_PROCESS_TYPES:
+			strvec_push(&types, optarg);
+			break;
 		case 'h':
 			out_text(publish_usage, api_help);
-			return 0;
+			ret = 0;
+			goto out;
 		default:
-			return cmd_bad_option(err, "publish", c, argv);
+			cmd_bad_option(err, "publish", c, argv);
+			goto out;
 		}
 	}
 	if (cmd_one_operand(argc, argv, "publish", "SLUG.tgz", err) < 0)
-		return -1;
-	if (!a.app)
-		return cmd_usage(err, "publish", "missing --app");
+		goto out;
+	if (!a.app) {
+		cmd_usage(err, "publish", "missing --app");
+		goto out;
+	}
+	if (cmd_out_level(a.quiet, a.verbose, "publish", &a.level, err) < 0)
+		goto out;
 	out_setup(a.level, a.json);
 	if (api_open(&api, a.api_url, err) < 0)
 		goto out;
@@ -210,12 +233,14 @@ int cmd_publish(int argc, char **argv, struct error *err)
 	po.app = a.app;
 	po.description = a.description;
 	po.wait = (long)a.wait;
+	po.process_types = &types;
 	if (publish_slug(&api, &po, &rel, err) < 0)
 		goto out;
 	print_release(a.app, rel, a.json);
 	ret = 0;
 out:
 	json_free(rel);
+	strvec_clear(&types);
 	if (opened)
 		api_close(&api);
 	return ret;
@@ -245,17 +270,20 @@ int cmd_deploy(int argc, char **argv, struct error *err)
 	memset(&longopts[n], 0, sizeof(longopts[n]));
 
 	compile_args_init(&ca);
+	/* No -o: the slug and manifest go to a temporary directory, removed at the end. */
+	ca.opt.output = NULL;
 	api_args_init(&a);
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":a:" COMPILE_SHORTOPTS "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":a:" COMPILE_SHORTOPTS "h", longopts)) != -1) {
 		if (c == 'h') {
 			out_text(deploy_usage, compile_options_help);
 			ret = 0;
 			goto out;
 		}
-		r = api_option(&a, c, "deploy", err);
+		/* compile's first: -q and -v set the level of the whole deploy. */
+		r = compile_args_option(&ca, c, "deploy", err);
 		if (!r)
-			r = compile_args_option(&ca, c, "deploy", err);
+			r = api_option(&a, c, "deploy", err);
 		if (r < 0)
 			goto out;
 		if (!r) {
@@ -326,7 +354,7 @@ int cmd_promote(int argc, char **argv, struct error *err)
 
 	api_args_init(&a);
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":qvh", api_longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":qvh", api_longopts)) != -1) {
 		if (c == 'a')
 			return cmd_usage(err, "promote", "promote takes --from and --to, not --app");
 		r = api_option(&a, c, "promote", err);
@@ -355,6 +383,8 @@ int cmd_promote(int argc, char **argv, struct error *err)
 		return cmd_usage(err, "promote", "unexpected argument '%s'", argv[optind]);
 	if (!a.from || !a.to)
 		return cmd_usage(err, "promote", "missing --%s", a.from ? "to" : "from");
+	if (cmd_out_level(a.quiet, a.verbose, "promote", &a.level, err) < 0)
+		return -1;
 	out_setup(a.level, a.json);
 	if (api_open(&api, a.api_url, err) < 0)
 		return -1;
@@ -367,43 +397,93 @@ int cmd_promote(int argc, char **argv, struct error *err)
 	return ret;
 }
 
-/* Text from the API for one table cell, quoted as in messages; then pad to `col`. */
-static void add_cell(struct buf *b, const char *s, size_t max, size_t col)
+/* "~ 3h ago" for an ISO 8601 UTC time, as the heroku CLI shows it; "" when unreadable. */
+static void add_ago(struct buf *b, const char *iso, time_t now)
 {
-	if (s)
-		buf_add_quoted(b, s, strlen(s), max);
-	if (!col)
+	struct tm tm;
+	const char *end;
+	long long d;
+
+	memset(&tm, 0, sizeof(tm));
+	end = iso ? strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	if (!end)
 		return;
-	do
-		buf_addch(b, ' ');
-	while (b->len < col);
+	buf_addf(b, "%04d/%02d/%02d %02d:%02d:%02d +0000", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	d = (long long)(now - timegm(&tm));
+	if (d < 0)
+		d = 0;
+	if (d < 60)
+		buf_addf(b, " (~ %llds ago)", d);
+	else if (d < 3600)
+		buf_addf(b, " (~ %lldm ago)", d / 60);
+	else if (d < 86400)
+		buf_addf(b, " (~ %lldh ago)", d / 3600);
+	else
+		buf_addf(b, " (~ %lldd ago)", d / 86400);
 }
 
-static void print_releases(const struct json *list)
+/*
+ * The heroku CLI's releases table: a "=== APP Releases - Current: vN"
+ * header, then per release its version, description (with the release
+ * phase's state when it did not succeed), user and time, columns aligned.
+ * Text from the API is quoted as in messages, so it cannot break lines.
+ */
+static void print_releases(const char *app, const struct json *list)
 {
 	const struct json *rel;
-	struct buf line = BUF_INIT;
+	struct strvec cells = STRVEC_INIT;
+	size_t width[3] = { 0, 0, 0 }, i, n = 0, k;
+	struct buf cell = BUF_INIT, line = BUF_INIT;
+	long long current = -1;
+	time_t now = time(NULL);
 
-	out_text("%-8s %-10s %-20s %-36s %s\n", "VERSION", "STATUS", "CREATED", "SLUG",
-		 "DESCRIPTION");
 	for (rel = json_child(list); rel; rel = json_next(rel)) {
-		const struct json *slug = json_get(rel, "slug");
-		const char *slug_id = slug && json_is_object(slug) ? json_get_str(slug, "id") : NULL;
-		char version[32];
+		const struct json *user = json_get(rel, "user");
+		const char *status = json_get_str(rel, "status"), *email;
 		int64_t v = -1;
 
 		json_get_int(rel, "version", &v);
-		snprintf(version, sizeof(version), "v%lld%s", (long long)v,
-			 json_is_true(json_get(rel, "current")) ? "*" : "");
+		if (current < 0 && json_is_true(json_get(rel, "current")))
+			current = (long long)v;
+		email = user && json_is_object(user) ? json_get_str(user, "email") : NULL;
+		strvec_pushf(&cells, "v%lld", (long long)v);
+		buf_reset(&cell);
+		if (json_get_str(rel, "description"))
+			buf_add_quoted(&cell, json_get_str(rel, "description"),
+				       strlen(json_get_str(rel, "description")), 200);
+		if (status && !strcmp(status, "pending"))
+			buf_addstr(&cell, " (release command executing)");
+		else if (status && strcmp(status, "succeeded"))
+			buf_addstr(&cell, " (release command failed)");
+		strvec_push(&cells, cell.ptr);
+		buf_reset(&cell);
+		if (email)
+			buf_add_quoted(&cell, email, strlen(email), 100);
+		strvec_push(&cells, cell.ptr);
+		buf_reset(&cell);
+		add_ago(&cell, json_get_str(rel, "created_at"), now);
+		strvec_push(&cells, cell.ptr);
+		for (k = 0; k < 3; k++)
+			if (strlen(cells.v[n * 4 + k]) > width[k])
+				width[k] = strlen(cells.v[n * 4 + k]);
+		n++;
+	}
+	if (current >= 0)
+		out_text("=== %s Releases - Current: v%lld\n\n", app, current);
+	else
+		out_text("=== %s Releases\n\n", app);
+	for (i = 0; i < n; i++) {
 		buf_reset(&line);
-		add_cell(&line, version, 8, 9);
-		add_cell(&line, json_get_str(rel, "status"), 10, 20);
-		add_cell(&line, json_get_str(rel, "created_at"), 20, 41);
-		add_cell(&line, slug_id ? slug_id : "-", 36, 78);
-		add_cell(&line, json_get_str(rel, "description"), 200, 0);
+		for (k = 0; k < 3; k++)
+			buf_addf(&line, "%-*s  ", (int)width[k], cells.v[i * 4 + k]);
+		buf_addstr(&line, cells.v[i * 4 + 3]);
+		buf_rtrim(&line);
 		out_text("%s\n", line.ptr);
 	}
+	buf_release(&cell);
 	buf_release(&line);
+	strvec_clear(&cells);
 }
 
 int cmd_releases(int argc, char **argv, struct error *err)
@@ -415,7 +495,7 @@ int cmd_releases(int argc, char **argv, struct error *err)
 
 	api_args_init(&a);
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":a:n:qvh", api_longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":a:n:qvh", api_longopts)) != -1) {
 		r = api_option(&a, c, "releases", err);
 		if (r < 0)
 			return -1;
@@ -440,6 +520,8 @@ int cmd_releases(int argc, char **argv, struct error *err)
 		return cmd_usage(err, "releases", "unexpected argument '%s'", argv[optind]);
 	if (!a.app)
 		return cmd_usage(err, "releases", "missing --app");
+	if (cmd_out_level(a.quiet, a.verbose, "releases", &a.level, err) < 0)
+		return -1;
 	out_setup(a.level, a.json);
 	if (api_open(&api, a.api_url, err) < 0)
 		return -1;
@@ -450,7 +532,7 @@ int cmd_releases(int argc, char **argv, struct error *err)
 			out_json(text);
 			free(text);
 		} else {
-			print_releases(list);
+			print_releases(a.app, list);
 		}
 		ret = 0;
 	}

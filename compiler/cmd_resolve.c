@@ -81,7 +81,7 @@ int cmd_resolve(int argc, char **argv, struct error *err)
 
 	memset(&r, 0, sizeof(r));
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":h", longopts)) != -1) {
 		switch (c) {
 		case OPT_MIRROR:
 		case OPT_PIN:

@@ -120,7 +120,7 @@ int cmd_run(int argc, char **argv, struct error *err)
 			break;
 		}
 	optind = 0;
-	while ((ch = getopt_long(dashdash ? dashdash : argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((ch = cmd_getopt(dashdash ? dashdash : argc, argv, ":h", longopts)) != -1) {
 		switch (ch) {
 		case OPT_PORT:
 			if (cmd_parse_uint(optarg, "--port", "run", 1, 65535, &port, err) < 0)
@@ -156,8 +156,19 @@ int cmd_run(int argc, char **argv, struct error *err)
 			cmd_usage(err, "run", "expected 'slugc run SLUG.tgz -- COMMAND...'");
 			goto out;
 		}
-		for (i = dashdash + 1; i < argc; i++)
-			buf_addf(&cmdline, "%s%s", i > dashdash + 1 ? " " : "", argv[i]);
+		/*
+		 * As heroku run: one word is a shell command line as is
+		 * ("slugc run s.tgz -- 'rake test'"); several are quoted each, so
+		 * bash -c gets back exactly the words given.
+		 */
+		for (i = dashdash + 1; i < argc; i++) {
+			if (i > dashdash + 1)
+				buf_addch(&cmdline, ' ');
+			if (dashdash + 2 == argc)
+				buf_addstr(&cmdline, argv[i]);
+			else
+				buf_add_shell_word(&cmdline, argv[i]);
+		}
 	} else if (argc - optind > 2) {
 		cmd_usage(err, "run", "unexpected argument '%s'", argv[optind + 2]);
 		goto out;
@@ -204,13 +215,19 @@ int cmd_run(int argc, char **argv, struct error *err)
 	c.dir = app;
 	c.passthrough = 1;
 	c.what = dashdash ? cmdline.ptr : command;
-	out_step("Running '%s' on port %s", c.what, portbuf);
+	out_step("Running `%s` on port %s", c.what, portbuf);
 	if (child_run(&c, err) < 0) {
 		/* The process ran and failed: slugc exits with its status, as a shell would. */
 		if (c.status && err->kind != ERROR_INTERRUPTED) {
 			err->kind = ERROR_EXIT;
 			err->status = c.status;
 		}
+		/*
+		 * Stopped by the signal we passed on (a dyno's SIGTERM): the
+		 * expected end, not an error to report. main() still re-raises it.
+		 */
+		if (err->kind == ERROR_INTERRUPTED)
+			err->msg[0] = '\0';
 		goto out;
 	}
 	ret = 0;

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "build.h"
 #include "cmd.h"
+#include "envdir.h"
 #include "error.h"
 #include "fsutil.h"
 #include "inspect.h"
@@ -29,6 +30,7 @@ static const char usage[] =
 	"      --manifest FILE   the slug's manifest (required)\n"
 	"%s"
 	"      --cache-dir DIR   git mirrors (default: ~/.cache/slugc)\n"
+	"  -e, --env NAME=VALUE  a config var for the rebuild, as given to compile (repeatable)\n"
 	"      --json            print one JSON document on stdout\n"
 	"  -v, --verbose         show the rebuild's steps\n"
 	"  -h, --help            show this help\n"
@@ -40,6 +42,7 @@ enum { OPT_MANIFEST = 256, OPT_CACHE_DIR, OPT_JSON };
 static const struct option longopts[] = {
 	{ "manifest", required_argument, NULL, OPT_MANIFEST },
 	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+	{ "env", required_argument, NULL, 'e' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "verbose", no_argument, NULL, 'v' },
 	CMD_UNPACK_LONGOPTS,
@@ -76,6 +79,7 @@ int cmd_verify(int argc, char **argv, struct error *err)
 	struct manifest m = MANIFEST_INIT;
 	struct buf diff = BUF_INIT;
 	struct strvec refs = STRVEC_INIT;
+	struct strvec env = STRVEC_INIT;
 	struct build b;
 	const char *mpath = NULL, *slug, *source;
 	char want[8 + SHA256_HEX_LEN], got[8 + SHA256_HEX_LEN];
@@ -84,13 +88,17 @@ int cmd_verify(int argc, char **argv, struct error *err)
 	int json = 0, verbose = 0, c, built = 0, ret = -1, r;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":e:vh", longopts)) != -1) {
 		switch (c) {
 		case OPT_MANIFEST:
 			mpath = optarg;
 			break;
 		case OPT_CACHE_DIR:
 			opt.cache_dir = optarg;
+			break;
+		case 'e':
+			if (envdir_add(optarg, &env, err) < 0)
+				goto out;
 			break;
 		case OPT_JSON:
 			json = 1;
@@ -100,22 +108,30 @@ int cmd_verify(int argc, char **argv, struct error *err)
 			break;
 		case 'h':
 			out_text(usage, cmd_unpack_help);
-			return 0;
+			ret = 0;
+			goto out;
 		default:
 			r = cmd_unpack_option(&opt.limits, c, "verify", err);
 			if (r < 0)
-				return -1;
-			if (!r)
-				return cmd_bad_option(err, "verify", c, argv);
+				goto out;
+			if (!r) {
+				cmd_bad_option(err, "verify", c, argv);
+				goto out;
+			}
 			break;
 		}
 	}
-	if (argc - optind != 2)
-		return cmd_usage(err, "verify", "expected SLUG.tgz and SOURCE");
-	if (!mpath)
-		return cmd_usage(err, "verify", "--manifest is required");
+	if (argc - optind != 2) {
+		cmd_usage(err, "verify", "expected SLUG.tgz and SOURCE");
+		goto out;
+	}
+	if (!mpath) {
+		cmd_usage(err, "verify", "--manifest is required");
+		goto out;
+	}
 	slug = argv[optind];
 	source = argv[optind + 1];
+	opt.env = &env;
 	out_setup(verbose ? OUT_VERBOSE : OUT_QUIET, json);
 
 	if (manifest_load(&m, mpath, err) < 0)
@@ -188,6 +204,7 @@ out:
 	free(rebuilt);
 	buf_release(&diff);
 	strvec_clear(&refs);
+	strvec_clear(&env);
 	manifest_release(&m);
 	return ret;
 }

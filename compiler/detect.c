@@ -3,6 +3,7 @@
  * version requirements and default process types (detectors/).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
 #include "build.h"
@@ -11,14 +12,25 @@
 #include "output.h"
 #include "xalloc.h"
 
+const char *detect_shown_requirement(const struct detection *d)
+{
+	const char *req = d->requirement;
+	size_t n = strlen(d->detector->name);
+
+	/* "go1.19" is Go's own spelling; after "Go" it reads "Go 1.19". */
+	if (!strncmp(req, d->detector->name, n) && req[n] >= '0' && req[n] <= '9')
+		return req + n;
+	return req;
+}
+
 static void show(const struct detection *d, const char *desc)
 {
 	size_t j;
 
 	out_step("%s app detected", desc);
 	if (d->requirement)
-		out_info("requires %s %s (from %s)", d->detector->display, d->requirement,
-			 d->requirement_source);
+		out_info("requires %s %s (from %s)", d->detector->display,
+			 detect_shown_requirement(d), d->requirement_source);
 	if (d->package_manager)
 		out_info("package manager: %s", d->package_manager);
 	for (j = 0; j < d->notes.nr; j++)

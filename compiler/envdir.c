@@ -113,3 +113,46 @@ out:
 	buf_release(&value);
 	return ret;
 }
+
+int envdir_add(const char *assignment, struct strvec *vars, struct error *err)
+{
+	const char *eq = strchr(assignment, '=');
+	char *name;
+	size_t j;
+	int refuse = 0;
+
+	if (!eq || eq == assignment)
+		return error_setk(err, ERROR_USAGE, "--env expects NAME=VALUE, not '%s'",
+				  eq ? "=..." : assignment);
+	name = xstrndup(assignment, (size_t)(eq - assignment));
+	if (!valid_name(name)) {
+		error_setk(err, ERROR_USAGE, "--env: '%s' is not a variable name", name);
+		free(name);
+		return -1;
+	}
+	for (j = 0; refused[j]; j++)
+		refuse |= !strcmp(name, refused[j]);
+	if (refuse) {
+		error_setk(err, ERROR_USAGE, "--env: %s is not passed to the build (as on Heroku)", name);
+		free(name);
+		return -1;
+	}
+	if (looks_secret(name))
+		out_add_secret(eq + 1);
+	free(name);
+	strvec_push(vars, assignment);
+	return 0;
+}
+
+void envdir_merge(struct strvec *vars, const char *assignment)
+{
+	size_t n = (size_t)(strchr(assignment, '=') - assignment) + 1, i;
+
+	for (i = 0; i < vars->nr; i++)
+		if (!strncmp(vars->v[i], assignment, n)) {
+			free(vars->v[i]);
+			vars->v[i] = xstrdup(assignment);
+			return;
+		}
+	strvec_push(vars, assignment);
+}

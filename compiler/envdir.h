@@ -17,4 +17,15 @@ struct strvec;
  */
 int envdir_load(const char *dir, struct strvec *vars, struct error *err);
 
+/*
+ * One config var from the command line (--env NAME=value), checked as
+ * envdir_load() checks a file, except that a bad or refused name is an
+ * error (it was typed, not found). Appends "NAME=value" to vars; a secret
+ * value is registered with the output funnel as above.
+ */
+int envdir_add(const char *assignment, struct strvec *vars, struct error *err);
+
+/* Set NAME=value in vars (from envdir_add), replacing an earlier NAME: --env over --env-dir. */
+void envdir_merge(struct strvec *vars, const char *assignment);
+
 #endif

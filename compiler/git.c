@@ -1040,6 +1040,44 @@ int gitrepo_is_ignored(struct gitrepo *r, const char *relpath, int is_dir, struc
 	}
 }
 
+int gitrepo_changes(struct gitrepo *r, const char *subdir, unsigned long *changed,
+		    unsigned long *untracked, struct error *err)
+{
+	git_status_options o;
+	git_status_list *list = NULL;
+	char *spec = subdir ? xstrfmt("%s/", subdir) : NULL;
+	size_t i, n;
+
+	*changed = *untracked = 0;
+	git_status_options_init(&o, GIT_STATUS_OPTIONS_VERSION);
+	if (git_repository_is_bare(r->repo)) {
+		free(spec);
+		return 0;
+	}
+	o.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	o.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	if (spec) {
+		o.pathspec.strings = &spec;
+		o.pathspec.count = 1;
+	}
+	if (git_status_list_new(&list, r->repo, &o) < 0) {
+		free(spec);
+		return git_fail(err, ERROR_INPUT, "cannot read the status of %s", r->display);
+	}
+	n = git_status_list_entrycount(list);
+	for (i = 0; i < n; i++) {
+		const git_status_entry *e = git_status_byindex(list, i);
+
+		if (e->status == GIT_STATUS_WT_NEW)
+			(*untracked)++;
+		else if (e->status != GIT_STATUS_CURRENT && !(e->status & GIT_STATUS_IGNORED))
+			(*changed)++;
+	}
+	git_status_list_free(list);
+	free(spec);
+	return 0;
+}
+
 void gitrepo_close(struct gitrepo *r)
 {
 	size_t i;

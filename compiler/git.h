@@ -70,6 +70,14 @@ const char *gitrepo_workdir(const struct gitrepo *r);
  */
 int gitrepo_is_ignored(struct gitrepo *r, const char *relpath, int is_dir, struct error *err);
 
+/*
+ * What `git status` would list in a work tree (under subdir, when not NULL):
+ * changed counts modified, staged, deleted and renamed files, untracked the
+ * files git does not know and does not ignore. Both 0 for a bare repository.
+ */
+int gitrepo_changes(struct gitrepo *r, const char *subdir, unsigned long *changed,
+		    unsigned long *untracked, struct error *err);
+
 void gitrepo_close(struct gitrepo *r);
 void git_commit_info_release(struct git_commit_info *c);
 

@@ -120,10 +120,17 @@ void build_export_config(const struct strvec *config, struct strvec *env)
 
 int build_load_config(struct build *b, struct error *err)
 {
+	size_t i;
+
 	if (b->config_loaded)
 		return 0;
 	b->config_loaded = 1;
-	return b->opt.env_dir ? envdir_load(b->opt.env_dir, &b->config, err) : 0;
+	if (b->opt.env_dir && envdir_load(b->opt.env_dir, &b->config, err) < 0)
+		return -1;
+	/* --env NAME=VALUE comes after --env-dir's files and wins over them. */
+	for (i = 0; b->opt.env && i < b->opt.env->nr; i++)
+		envdir_merge(&b->config, b->opt.env->v[i]);
+	return 0;
 }
 
 static int needs_runtime(const struct build *b)
@@ -182,6 +189,40 @@ out:
 	return ret;
 }
 
+/* Whether the app uses language lang (a runtime row name). */
+static int uses(const struct build *b, const char *lang, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < b->detections.nr; i++)
+		if (strlen(b->detections.v[i].detector->name) == n &&
+		    !strncmp(b->detections.v[i].detector->name, lang, n))
+			return 1;
+	return 0;
+}
+
+/*
+ * A pin or an inventory the app never consults is a mistake in the command
+ * line (a pin meant for another app, a typo'd language): say so before any
+ * runtime work, rather than build unpinned.
+ */
+static int check_pins_apply(const struct build *b, struct error *err)
+{
+	size_t i, n;
+
+	for (i = 0; b->opt.pins && i < b->opt.pins->nr; i++) {
+		n = strcspn(b->opt.pins->v[i], "=");
+		if (!uses(b, b->opt.pins->v[i], n))
+			return error_setk(err, ERROR_USAGE, "--runtime-sha256 %.*s=...: the app does not "
+					  "use %.*s; drop the option", (int)n, b->opt.pins->v[i], (int)n,
+					  b->opt.pins->v[i]);
+	}
+	if (b->opt.inventory && !needs_runtime(b))
+		return error_setk(err, ERROR_USAGE, "--inventory '%s': the app installs no runtime; "
+				  "drop the option", b->opt.inventory);
+	return 0;
+}
+
 /* Without --inventory, an inventory.toml committed with the app pins its runtimes. */
 static char *app_inventory(const struct build *b)
 {
@@ -216,7 +257,7 @@ int install_language(struct build *b, size_t i, struct error *err)
 		o.inventory = inventory;
 		o.inventory_shown = "the app's inventory.toml";
 	}
-	out_step("Installing %s %s", d->detector->display, d->requirement);
+	out_step("Installing %s %s", d->detector->display, detect_shown_requirement(d));
 	if (runtime_resolve(d->detector->name, d->requirement, &o, r, err) < 0)
 		goto out;
 	for (j = 0; j < r->notes.nr; j++)
@@ -237,6 +278,8 @@ int install_run(struct build *b, struct error *err)
 {
 	size_t i;
 
+	if (check_pins_apply(b, err) < 0)
+		return -1;
 	if (!needs_runtime(b))
 		return 0;
 	if (build_materialise(b, err) < 0 || install_prepare(b, 1, err) < 0)

@@ -78,12 +78,31 @@ struct json *json_load(const char *path, size_t max, struct error *err)
 char *json_print(const struct json *j, int pretty)
 {
 	char *s = pretty ? cJSON_Print(C(j)) : cJSON_PrintUnformatted(C(j));
-	char *copy;
+	struct buf out = BUF_INIT;
+	const char *p;
+	int line_start = 1;
 
 	no_null(s);
-	copy = xstrdup(s);
+	if (!pretty) {
+		buf_addstr(&out, s);
+		cJSON_free(s);
+		return buf_detach(&out, NULL);
+	}
+	/*
+	 * cJSON indents with tabs and puts a tab after each ':'. Strings never
+	 * hold a raw tab (cJSON writes \t), so every tab is layout: two spaces
+	 * per level at the start of a line, as package.json and app.json are
+	 * written, and one space after a ':'.
+	 */
+	for (p = s; *p; p++) {
+		if (*p == '\t')
+			buf_addstr(&out, line_start ? "  " : " ");
+		else
+			buf_addch(&out, *p);
+		line_start = *p == '\n' || (line_start && *p == '\t');
+	}
 	cJSON_free(s);
-	return copy;
+	return buf_detach(&out, NULL);
 }
 
 void json_free(struct json *j)

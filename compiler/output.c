@@ -14,6 +14,7 @@
 
 static enum out_level level = OUT_NORMAL;
 static int json_mode;
+static int json_written;               /* out_json() was called */
 static size_t progress_width;          /* bytes of the bar on screen; 0: none */
 static struct timespec progress_last;  /* when it was last drawn */
 
@@ -339,14 +340,15 @@ static void emit(FILE *f, const char *prefix, const char *fmt, va_list ap)
 	buf_release(&b);
 }
 
+/* As pack and the heroku CLI do: with --json, the human log goes to stderr, stdout holds only JSON. */
 void out_step(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (json_mode || level < OUT_NORMAL)
+	if (level < OUT_NORMAL)
 		return;
 	va_start(ap, fmt);
-	emit(stdout, "-----> ", fmt, ap);
+	emit(json_mode ? stderr : stdout, "-----> ", fmt, ap);
 	va_end(ap);
 }
 
@@ -354,10 +356,10 @@ void out_info(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (json_mode || level < OUT_NORMAL)
+	if (level < OUT_NORMAL)
 		return;
 	va_start(ap, fmt);
-	emit(stdout, "       ", fmt, ap);
+	emit(json_mode ? stderr : stdout, "       ", fmt, ap);
 	va_end(ap);
 }
 
@@ -409,7 +411,13 @@ void out_error(const char *cmd, const struct error *err)
 
 void out_json(const char *doc)
 {
+	json_written = 1;
 	emit_plain(stdout, "%s", doc);
+}
+
+int out_json_written(void)
+{
+	return json_written;
 }
 
 void out_text(const char *fmt, ...)
@@ -434,7 +442,7 @@ void out_progress(const char *label, uint64_t done, uint64_t total)
 	char *shown;
 	long ms;
 
-	if (json_mode || level < OUT_NORMAL)
+	if (level < OUT_NORMAL)
 		return;
 	/* Throttle before anything else: libcurl calls this for every chunk. */
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -482,4 +490,5 @@ void out_release(void)
 	nsecrets = alloc_secrets = 0;
 	level = OUT_NORMAL;
 	json_mode = 0;
+	json_written = 0;
 }

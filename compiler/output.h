@@ -10,8 +10,8 @@ struct error;
  * The one output funnel. Every line slugc shows goes through here: buildpack
  * style steps ("-----> ...") and sub-steps on stdout, warnings and traces on
  * stderr. Registered secrets are redacted here and nowhere else. In --json
- * mode the human stdout lines are silenced, so stdout carries exactly the one
- * document given to out_json().
+ * mode the human lines go to stderr instead, so stdout carries exactly the
+ * one document given to out_json() (on failure, main() writes one).
  */
 
 enum out_level {
@@ -34,13 +34,15 @@ void out_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_error(const char *cmd, const struct error *err);
 /* The single JSON document of --json mode (a newline is added). */
 void out_json(const char *doc);
+/* Whether out_json() was called (main() writes the error document otherwise). */
+int out_json_written(void);
 /* Text printed as is on stdout, redacted (help, tables). */
 void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * A progress bar on stderr, redrawn in place ("\r") at most five times a
  * second: `label` (redacted), bytes done and, when total is not 0, of how
- * many. Only on a terminal, and never with -q or --json. Any other line
+ * many. Only on a terminal, and never with -q. Any other line
  * printed meanwhile clears it first; out_progress_end() clears it for good.
  */
 void out_progress(const char *label, uint64_t done, uint64_t total);

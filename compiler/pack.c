@@ -55,7 +55,9 @@ static la_ssize_t write_cb(struct archive *a, void *ctx, const void *data, size_
 		return -1;
 	}
 	if (p->o->max_size && pgzip_bytes_out(p->z) > p->o->max_size) {
+		/* Stopped here: the slug would be at least this large. */
 		p->res->over_limit = 1;
+		p->res->size = pgzip_bytes_out(p->z);
 		p->cb_failed = 1;
 		buf_add_size(&limit, p->o->max_size);
 		error_set(&p->cb_err, "the slug is larger than the %s limit", limit.ptr);
@@ -277,7 +279,7 @@ int pack_tree(const char *root, int fd, const char *shown, const struct pack_opt
 	if (opts->max_size && res->size > opts->max_size) {
 		struct buf limit = BUF_INIT;
 
-		res->over_limit = 1;
+		res->over_limit = 2;
 		buf_add_size(&limit, opts->max_size);
 		error_set(err, "the slug is larger than the %s limit", limit.ptr);
 		buf_release(&limit);
@@ -393,12 +395,17 @@ int pack_run(struct build *b, struct error *err)
 	if (pack_tree(b->app_dir, b->slug.fd, b->opt.output, &o, &res, err) < 0) {
 		if (res.over_limit) {
 			struct error derr = ERROR_INIT;
+			struct buf shown = BUF_INIT;
 
 			if (pack_largest_dirs(b->app_dir, 3, &largest, &derr) < 0)
 				largest = xstrdup("(could not measure the directories)");
-			error_set(err, "the compiled slug is over the %llu MB limit (--max-size); "
-				  "largest directories: %s; add what is not needed at run time to "
-				  ".slugignore", (unsigned long long)(b->opt.max_size >> 20), largest);
+			buf_add_size(&shown, res.size);
+			/* Heroku's words, then what to do about it. */
+			error_set(err, "Compiled slug size: %s%s is too large (max is %llu MB, "
+				  "--max-size); largest directories: %s; add what is not needed at "
+				  "run time to .slugignore", res.over_limit == 1 ? "at least " : "",
+				  shown.ptr, (unsigned long long)(b->opt.max_size >> 20), largest);
+			buf_release(&shown);
 		}
 		goto out;
 	}

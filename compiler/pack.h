@@ -49,7 +49,7 @@ struct pack_result {
 	uint64_t files, dirs, symlinks;
 	uint64_t bytes;       /* uncompressed file contents */
 	uint64_t entries;     /* every entry, ./app/ included */
-	int over_limit;
+	int over_limit;       /* 1: stopped past max_size (size: so far); 2: finished past it */
 };
 
 /* Pack `root` as ./app/ into fd (shown as `shown` in messages). */

@@ -12,9 +12,13 @@
 #include "api.h"
 #include "buf.h"
 #include "error.h"
+#include "extract.h"
+#include "fsutil.h"
+#include "inspect.h"
 #include "json.h"
 #include "manifest.h"
 #include "output.h"
+#include "procfile.h"
 #include "publish.h"
 #include "sha256.h"
 #include "sig.h"
@@ -46,8 +50,8 @@ static int check_slug(const char *slug, const struct manifest *m, const char *mp
 	return 0;
 }
 
-/* The slug-create body: the manifest's API fields, as they are. */
-static struct json *slug_body(const struct manifest *m)
+/* The slug-create body: the manifest's API fields, as they are (process types: pt, when given). */
+static struct json *slug_body(const struct manifest *m, struct json *pt_given)
 {
 	static const char *const fields[] = {
 		"buildpack_provided_description", "checksum", "commit", "commit_description", "stack",
@@ -56,7 +60,7 @@ static struct json *slug_body(const struct manifest *m)
 	size_t i;
 
 	pt = json_get(m->doc, "process_types");
-	json_add(body, "process_types", json_dup(pt));
+	json_add(body, "process_types", pt_given ? pt_given : json_dup(pt));
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		const char *v = json_get_str(m->doc, fields[i]);
 
@@ -267,6 +271,131 @@ out:
 	return ret;
 }
 
+/* The slug's ./app/Procfile, when it has one (*pf stays empty when not). */
+static int slug_procfile(const char *slug, struct procfile *pf, struct error *err)
+{
+	struct reader *r = NULL;
+	struct reader_entry e;
+	struct buf text = BUF_INIT;
+	char chunk[8192];
+	ssize_t n;
+	int ret = -1, more;
+
+	if (reader_open_file(&r, slug, err) < 0)
+		return -1;
+	while ((more = reader_next(r, &e, err)) == 1) {
+		const char *p = e.path;
+
+		if (!strncmp(p, "./", 2))
+			p += 2;
+		if (strcmp(p, "app/Procfile") || e.type != ENTRY_FILE)
+			continue;
+		if (e.size > PROCFILE_MAX_BYTES) {
+			error_set(err, "'%s': ./app/Procfile is larger than %d bytes", slug,
+				  PROCFILE_MAX_BYTES);
+			goto out;
+		}
+		while ((n = reader_read(r, chunk, sizeof(chunk), err)) > 0)
+			buf_add(&text, chunk, (size_t)n);
+		if (n < 0)
+			goto out;
+		ret = procfile_parse(pf, text.ptr, text.len, "the slug's ./app/Procfile", err);
+		goto out;
+	}
+	ret = more < 0 ? -1 : 0;
+out:
+	buf_release(&text);
+	reader_close(r);
+	return ret;
+}
+
+/* --process-types values over pf: "TYPE=COMMAND", or a JSON object of them. */
+static int apply_process_types(struct procfile *pf, const struct strvec *list, struct error *err)
+{
+	size_t i;
+
+	for (i = 0; list && i < list->nr; i++) {
+		const char *v = list->v[i], *eq = strchr(v, '=');
+
+		if (*v == '{') {
+			struct json *doc = json_parse(v, strlen(v), "--process-types", err);
+			const struct json *c;
+
+			if (!doc)
+				return -1;
+			if (!json_is_object(doc)) {
+				json_free(doc);
+				return error_setk(err, ERROR_USAGE, "--process-types: expected a JSON "
+						  "object of type names and commands");
+			}
+			for (c = json_child(doc); c; c = json_next(c)) {
+				if (!json_string(c) || !*json_string(c)) {
+					json_free(doc);
+					return error_setk(err, ERROR_USAGE, "--process-types: the command "
+							  "of '%s' is not a non-empty string", json_key(c));
+				}
+				procfile_set(pf, json_key(c), json_string(c), 0);
+			}
+			json_free(doc);
+		} else if (eq && eq > v && eq[1]) {
+			char *name = xstrndup(v, (size_t)(eq - v));
+
+			procfile_set(pf, name, eq + 1, 0);
+			free(name);
+		} else {
+			return error_setk(err, ERROR_USAGE, "--process-types expects TYPE=COMMAND or a "
+					  "JSON object, not '%s'", v);
+		}
+	}
+	return procfile_check_api(pf, err);
+}
+
+static struct json *procfile_json(const struct procfile *pf)
+{
+	struct json *o = json_new_object();
+	size_t i;
+
+	for (i = 0; i < pf->nr; i++)
+		json_add_str(o, pf->v[i].name, pf->v[i].command);
+	return o;
+}
+
+/*
+ * A slug without a slugc manifest (another tool's, or a manifest lost): it
+ * is verified as inspect verifies any slug, its checksum computed, and its
+ * process types taken from --process-types, else from its ./app/Procfile.
+ */
+static int bare_slug_body(const struct publish_options *o, struct json **body,
+			  unsigned long long *size, struct error *err)
+{
+	static const struct unpack_limits limits = UNPACK_LIMITS_INIT;
+	struct inspect_result res;
+	struct procfile pf = PROCFILE_INIT;
+	char *checksum;
+	int ret = -1;
+
+	if (inspect_slug(o->slug, &limits, &res, err) < 0 || slug_procfile(o->slug, &pf, err) < 0 ||
+	    apply_process_types(&pf, o->process_types, err) < 0)
+		goto out;
+	if (!pf.nr) {
+		error_setk(err, ERROR_USAGE, "'%s' has no manifest beside it and no ./app/Procfile: "
+			   "give --manifest FILE, or --process-types 'web=COMMAND'", o->slug);
+		goto out;
+	}
+	out_info("no manifest: process types %s", o->process_types && o->process_types->nr ?
+		 "from --process-types" : "from the slug's Procfile");
+	*body = json_new_object();
+	json_add(*body, "process_types", procfile_json(&pf));
+	checksum = xstrfmt("SHA256:%s", res.sha256);
+	json_add_str(*body, "checksum", checksum);
+	free(checksum);
+	*size = res.size;
+	ret = 0;
+out:
+	procfile_release(&pf);
+	return ret;
+}
+
 int publish_slug(struct api *a, const struct publish_options *o, struct json **release,
 		 struct error *err)
 {
@@ -281,11 +410,33 @@ int publish_slug(struct api *a, const struct publish_options *o, struct json **r
 	int ret = -1;
 
 	*release = NULL;
-	if (api_check_app(o->app, err) < 0 || manifest_load(&m, mpath, err) < 0 ||
-	    check_slug(o->slug, &m, mpath, &size, err) < 0)
+	if (api_check_app(o->app, err) < 0)
 		goto out;
+	/* The slug first: a missing one is named, not the manifest derived from its name. */
+	if (!fs_exists(o->slug)) {
+		error_set(err, "slug '%s' does not exist", o->slug);
+		goto out;
+	}
+	if (!o->manifest && !fs_exists(mpath)) {
+		if (bare_slug_body(o, &body, &size, err) < 0)
+			goto out;
+	} else {
+		if (manifest_load(&m, mpath, err) < 0 || check_slug(o->slug, &m, mpath, &size, err) < 0)
+			goto out;
+		if (o->process_types && o->process_types->nr) {
+			struct procfile pf = PROCFILE_INIT;
+
+			if (apply_process_types(&pf, o->process_types, err) < 0) {
+				procfile_release(&pf);
+				goto out;
+			}
+			body = slug_body(&m, procfile_json(&pf));
+			procfile_release(&pf);
+		} else {
+			body = slug_body(&m, NULL);
+		}
+	}
 	path = xstrfmt("/apps/%s/slugs", o->app);
-	body = slug_body(&m);
 	out_step("Creating a slug on %s", o->app);
 	if (api_call(a, "POST", path, body, NULL, &r, err) < 0)
 		goto out;
@@ -331,16 +482,27 @@ int publish_promote(struct api *a, const char *from, const char *to, const char 
 	if (!strcmp(from, to))
 		return error_setk(err, ERROR_USAGE, "--from and --to are the same app");
 	path = xstrfmt("/apps/%s/releases", from);
-	out_step("Reading the newest release of %s", from);
-	if (api_call(a, "GET", path, NULL, "version ..; order=desc, max=1", &r, err) < 0)
+	/*
+	 * The current release, as heroku pipelines:promote takes it: not the
+	 * newest, which may be pending (a release phase running) or failed.
+	 */
+	out_step("Reading the current release of %s", from);
+	if (api_call(a, "GET", path, NULL, "version ..; order=desc, max=200", &r, err) < 0)
 		goto out;
 	if (!r.doc || !json_is_array(r.doc)) {
 		error_setk(err, ERROR_API, "the API answered GET %s without a list of releases", path);
 		goto out;
 	}
-	newest = json_child(r.doc);
-	if (!newest) {
+	if (!json_child(r.doc)) {
 		error_set(err, "%s has no releases to promote", from);
+		goto out;
+	}
+	for (newest = json_child(r.doc); newest; newest = json_next(newest))
+		if (json_is_true(json_get(newest, "current")))
+			break;
+	if (!newest) {
+		error_set(err, "%s has no current release among its newest 200 (none succeeded); "
+			  "nothing to promote", from);
 		goto out;
 	}
 	slug_id = release_slug(newest);
@@ -350,9 +512,9 @@ int publish_promote(struct api *a, const char *from, const char *to, const char 
 			  from);
 		goto out;
 	}
-	if (!status || strcmp(status, "succeeded")) {
-		error_set(err, "release v%lld of %s is %s; only a succeeded release is promoted",
-			  release_version(newest), from, status ? status : "of unknown status");
+	if (status && strcmp(status, "succeeded")) {
+		error_set(err, "the current release v%lld of %s is %s; only a succeeded release is "
+			  "promoted", release_version(newest), from, status);
 		goto out;
 	}
 	out_info("v%lld, slug %s", release_version(newest), slug_id);

@@ -25,6 +25,12 @@ struct publish_options {
 	const char *app;
 	const char *description;   /* NULL: "Deploy <commit>" or the API's default */
 	long wait;                 /* seconds to wait for a pending release */
+	/*
+	 * --process-types "TYPE=COMMAND" or a JSON object, in order; they
+	 * replace the manifest's. With no manifest (a slug another tool made),
+	 * these, else the slug's ./app/Procfile, are the process types.
+	 */
+	const struct strvec *process_types;
 };
 
 /* Publish a slug; *release is the final release object (caller frees). */

@@ -153,6 +153,24 @@ out:
 	return ret;
 }
 
+/*
+ * Building HEAD of a work tree with uncommitted changes is what `git push`
+ * does too, but here the user may expect the files on disk: say so, and how.
+ */
+static void warn_uncommitted(struct build *b, struct gitrepo *repo)
+{
+	struct error ignored = ERROR_INIT;
+	unsigned long changed, untracked;
+
+	if (gitrepo_changes(repo, b->app_subdir, &changed, &untracked, &ignored) < 0 ||
+	    (!changed && !untracked))
+		return;
+	out_warn("the work tree has %lu uncommitted change%s and %lu untracked file%s that are "
+		 "not in the slug (HEAD is built, as git push would); commit them, or build the "
+		 "files on disk with --worktree", changed, changed == 1 ? "" : "s", untracked,
+		 untracked == 1 ? "" : "s");
+}
+
 static int from_git(struct build *b, struct error *err)
 {
 	struct gitrepo *repo = NULL;
@@ -163,6 +181,8 @@ static int from_git(struct build *b, struct error *err)
 	b->source_kind = xstrdup("git");
 	b->source_url = xstrdup(gitrepo_display(repo));
 	ret = checkout(b, repo, err);
+	if (!ret && !b->opt.rev)
+		warn_uncommitted(b, repo);
 	gitrepo_close(repo);
 	return ret;
 }

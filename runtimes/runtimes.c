@@ -229,14 +229,29 @@ int runtime_resolve(const char *lang, const char *requirement, const struct runt
 		    struct resolved *out, struct error *err)
 {
 	const struct runtime *rt = runtime_find(lang);
+	struct runtime_options trimmed;
+	char *base = NULL;
+	size_t n = o->mirror ? strlen(o->mirror) : 0;
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	strvec_init(&out->notes);
 	if (!rt)
 		return error_setk(err, ERROR_USAGE, "no runtime called '%s' (nodejs, ruby, python, go)",
 				  lang);
+	/* "https://mirror/node/" names the same mirror as without the slash: no "//index.json". */
+	if (n > 1 && o->mirror[n - 1] == '/') {
+		while (n > 1 && o->mirror[n - 1] == '/')
+			n--;
+		base = xstrndup(o->mirror, n);
+		trimmed = *o;
+		trimmed.mirror = base;
+		o = &trimmed;
+	}
 	out->runtime = rt;
-	if (rt->resolve(o, requirement, out, err) < 0 || apply_pins(o, out, err) < 0)
+	r = rt->resolve(o, requirement, out, err) < 0 || apply_pins(o, out, err) < 0 ? -1 : 0;
+	free(base);
+	if (r < 0)
 		return -1;
 	/* A mirror URL may carry credentials: they are for downloading, never for showing. */
 	out->shown_url = url_strip_credentials(out->url);
@@ -494,7 +509,8 @@ int runtime_index(const struct runtime_options *o, const char *url, long ttl, si
 	cache_key(url, key);
 	if (cache_index_get(o->cache, key, o->offline ? -1 : ttl, out))
 		return 0;
-	if (o->offline)
+	/* A file:// mirror is on this machine: reading it is not network access. */
+	if (o->offline && strncmp(url, "file://", 7))
 		return error_set(err, "--offline, and there is no cached copy of '%s'; run once with "
 				 "network access, or use a file:// mirror", url);
 	http_opts(o, NULL, &ho);
@@ -603,7 +619,7 @@ int runtime_fetch(const struct runtime_options *o, struct resolved *r, char **ar
 	*archive = NULL;
 	if (cached(o, r, archive))
 		return 0;
-	if (o->offline)
+	if (o->offline && strncmp(r->url, "file://", 7))
 		return error_set(err, "--offline, and %s %s is not in the cache: import %s%s%s%s with "
 				 "'slugc cache import FILE', or build once with network access",
 				 r->runtime->display, r->version, r->filename,

@@ -191,12 +191,16 @@ test_expect_success 'the built app runs with its dependency' '
 	kill $pid && { wait $pid || true; }
 '
 
-test_expect_success 'a failing build step fails the build with its status and last lines' '
+test_expect_success 'a failing build step fails the build with its status; its output shown once (with -q, in the error)' '
 	cp -r "$EXAMPLES/node-hello" broken &&
 	python3 -c "import json,sys; p=json.load(open(\"broken/package.json\")); p[\"scripts\"][\"build\"]=\"echo about to fail; exit 3\"; json.dump(p,open(\"broken/package.json\",\"w\"))" &&
-	expect_error 1 "the Node.js build failed: '"'"'npm run build'"'"' failed with exit status 3; last output:" \
+	expect_error 1 "the Node.js build failed: '"'"'npm run build'"'"' failed with exit status 3" \
 		slugc compile broken --mirror "$M" -o broken.tgz &&
-	contains err "about to fail" && test ! -e broken.tgz && tmpdir_clean
+	contains out "about to fail" && not_contains err "about to fail" &&
+	test ! -e broken.tgz && tmpdir_clean &&
+	expect_error 1 "failed with exit status 3; last output: " \
+		slugc compile broken --mirror "$M" -o broken.tgz -q &&
+	contains err.lines "| about to fail" && test ! -s out
 '
 
 test_expect_success 'slugc run: commands, exit statuses, unknown types' '

@@ -68,9 +68,9 @@ test_expect_success 'an install spec, a Procfile and a local module dependency' 
 test_expect_success 'a compile error fails the build with the status and the compiler output' '
 	cp -r "$EXAMPLES/go-hello" broken &&
 	echo "func broken() { undefinedThing() }" >>broken/main.go &&
-	expect_error 1 "the Go build failed: '"'"'go install .'"'"' failed with exit status 2; last output:" \
+	expect_error 1 "the Go build failed: '"'"'go install .'"'"' failed with exit status 2" \
 		slugc compile broken --mirror "$M" -o broken.tgz &&
-	contains err "undefined: undefinedThing" &&
+	contains out "undefined: undefinedThing" && not_contains err "undefinedThing" &&
 	test ! -e broken.tgz && tmpdir_clean
 '
 

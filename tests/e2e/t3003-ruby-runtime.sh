@@ -10,7 +10,7 @@ unset SLUGC_MIRROR_RUBY
 cp -r "$RUBY_MIRROR" "$TRASH/bucket"
 start_mirror "$TRASH/bucket" || exit 99
 M="ruby=$MIRROR_URL"
-TARBALL=/heroku-24/amd64/ruby-3.1.7.tgz
+TARBALL=/heroku-24/amd64/ruby-3.1.2.tgz
 RUBY_SHA=$(sha256sum "bucket$TARBALL" | cut -d" " -f1)
 downloads() { grep -c "^GET $TARBALL 20[06]" "$MIRROR_LOG"; }
 
@@ -26,7 +26,7 @@ test_expect_success 'compile ruby-hello from an HTTP mirror: first use records t
 	equal "$(json hello.json "d[\"slugc\"][\"runtimes\"][0][\"verified_by\"]")" \
 		"trust on first use: first download, digest recorded" &&
 	slugtool names hello.tgz >names &&
-	contains names "./app/vendor/ruby-3.1.7/bin/ruby" &&
+	contains names "./app/vendor/ruby-3.1.2/bin/ruby" &&
 	contains names "./app/vendor/bundle/ruby/3.1.0/gems/rack-2.2.22/lib/rack.rb" &&
 	contains names "./app/.profile.d/ruby.sh"
 '
@@ -38,7 +38,7 @@ test_expect_success 'the Rack app runs with the packaged Ruby and gems' '
 	equal "$(curl -fsS "http://127.0.0.1:$port/")" "Hello World" &&
 	kill -INT $pid && { wait $pid || true; } &&
 	expect_exit 0 slugc run hello.tgz -- "command -v ruby; ruby -e \"puts RUBY_VERSION\"" &&
-	grep -q "/app/vendor/ruby-3.1.7/bin/ruby$" out && grep -q "^3.1.7$" out
+	grep -q "/app/vendor/ruby-3.1.2/bin/ruby$" out && grep -q "^3.1.2$" out
 '
 
 test_expect_success 'a second compile: no download, the recorded digest, the kept bundle, same bytes' '
@@ -65,7 +65,7 @@ test_expect_success 'a changed file at the same URL is refused once a digest is 
 
 test_expect_success 'forgetting the record (cache prune --tofu) trusts the new file' '
 	expect_exit 0 slugc cache prune --all --tofu &&
-	expect_exit 0 slugc resolve ruby 3.1.7 --mirror "$M" &&
+	expect_exit 0 slugc resolve ruby 3.1.2 --mirror "$M" &&
 	contains out "trust on first use" &&
 	cp original.tgz "bucket$TARBALL"
 '
@@ -85,7 +85,7 @@ test_expect_success 'an inventory.toml in the app pins it, through the mirror' '
 	cat >inv-app/inventory.toml <<-EOF &&
 	# Heroku libherokubuildpack inventory format
 	[[artifacts]]
-	version = "3.1.7"
+	version = "3.1.2"
 	os = "linux"
 	arch = "amd64"
 	url = "https://heroku-buildpack-ruby.s3.dualstack.us-east-1.amazonaws.com$TARBALL"
@@ -96,22 +96,22 @@ test_expect_success 'an inventory.toml in the app pins it, through the mirror' '
 	sed -i "s/sha256:$RUBY_SHA/sha256:$(echo "$RUBY_SHA" | tr 0-9a-f 1-9a-f0)/" inv-app/inventory.toml &&
 	expect_error 1 "the pin in the app'"'"'s inventory.toml says" \
 		slugc compile inv-app --mirror "$M" --cache-dir "$TRASH/c3" -o inv2.tgz &&
-	expect_exit 0 slugc resolve ruby 3.1.7 --mirror "$M" --inventory inv-app/inventory.toml &&
+	expect_exit 0 slugc resolve ruby 3.1.2 --mirror "$M" --inventory inv-app/inventory.toml &&
 	contains out "the pin in inv-app/inventory.toml"
 '
 
 test_expect_success 'resolve follows the stack layout; inexact versions fail clearly' '
-	expect_exit 0 slugc resolve ruby 3.1.7 --mirror "$M" --stack heroku-22 &&
-	contains out "url       $MIRROR_URL/heroku-22/ruby-3.1.7.tgz" &&
+	expect_exit 0 slugc resolve ruby 3.1.2 --mirror "$M" --stack heroku-22 &&
+	contains out "url       $MIRROR_URL/heroku-22/ruby-3.1.2.tgz" &&
 	expect_error 1 "Ruby '"'"'3.1'"'"' is not an exact version" slugc resolve ruby 3.1 --mirror "$M"
 '
 
-test_expect_success 'a gem that cannot be installed fails the build with the last lines' '
+test_expect_success 'a gem that cannot be installed fails the build; its output shown once' '
 	cp -r "$EXAMPLES/ruby-hello" broken &&
 	echo "gem \"not-a-real-gem-xyz\"" >>broken/Gemfile && rm broken/Gemfile.lock &&
 	expect_error 1 "the Ruby build failed: '"'"'bundle install --local'"'"' failed with exit status" \
 		slugc compile broken --mirror "$M" -o broken.tgz &&
-	contains err "not-a-real-gem-xyz" &&
+	contains out "not-a-real-gem-xyz" && not_contains err "not-a-real-gem-xyz" &&
 	test ! -e broken.tgz && tmpdir_clean
 '
 

@@ -241,7 +241,7 @@ use_go_mirror() {
 	export SLUGC_MIRROR_GO="file://$GO_MIRROR"
 }
 
-# use_ruby_mirror: the same for Ruby (Heroku's bucket layout, ruby 3.1.7 for
+# use_ruby_mirror: the same for Ruby (Heroku's bucket layout, ruby 3.1.2, Debian bookworm's, for
 # heroku-24 and heroku-22); sets RUBY_MIRROR.
 use_ruby_mirror() {
 	RUBY_MIRROR=$(build_mirror ruby-mirror make-ruby-mirror.sh) || return 1
