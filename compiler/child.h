@@ -34,6 +34,7 @@ struct child {
 	int quiet;           /* do not show the output, only keep its tail */
 	int passthrough;     /* inherit stdin/stdout/stderr; forward signals */
 	const char *what;    /* how the step is named in messages; default: argv joined */
+	struct buf *capture; /* when set, every output line is appended here too (capped at 1 MB) */
 
 	pid_t pid;
 	int out_fd;
@@ -41,7 +42,7 @@ struct child {
 	int status;          /* exit status, or 128 + signal */
 };
 
-#define CHILD_INIT { STRVEC_INIT, STRVEC_INIT, NULL, 0, 0, NULL, -1, -1, BUF_INIT, 0 }
+#define CHILD_INIT { STRVEC_INIT, STRVEC_INIT, NULL, 0, 0, NULL, NULL, -1, -1, BUF_INIT, 0 }
 
 int child_start(struct child *c, struct error *err);
 /*

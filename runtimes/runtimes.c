@@ -248,9 +248,19 @@ void resolved_release(struct resolved *r)
 int runtime_step(struct build_env *be, const char *const *argv, const char *what,
 		 struct error *err)
 {
+	return runtime_step_output(be, argv, what, NULL, err);
+}
+
+int runtime_step_output(struct build_env *be, const char *const *argv, const char *what,
+			struct buf *out, struct error *err)
+{
 	struct child c = CHILD_INIT;
 	int r;
 
+	if (out) {
+		c.quiet = 1;
+		c.capture = out;
+	}
 	strvec_pushv(&c.argv, argv);
 	strvec_pushv(&c.env, (const char *const *)be->env.v);
 	c.dir = be->app_dir;

@@ -108,6 +108,9 @@ int runtime_index(const struct runtime_options *o, const char *url, long ttl, si
 /* Run one build step in the app directory with the build environment, its output indented. */
 int runtime_step(struct build_env *be, const char *const *argv, const char *what,
 		 struct error *err);
+/* The same, its output not shown but appended to out (a version, a package list). */
+int runtime_step_output(struct build_env *be, const char *const *argv, const char *what,
+			struct buf *out, struct error *err);
 /* Put dir first on an environment's PATH. */
 void runtime_path_prepend(struct strvec *env, const char *dir);
 /*
