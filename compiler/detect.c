@@ -28,6 +28,9 @@ int detect_run(struct build *b, struct error *err)
 			out_info("package manager: %s", d->package_manager);
 		for (j = 0; j < d->notes.nr; j++)
 			out_warn("%s", d->notes.v[j]);
+		/* Detected, but the buildpack would refuse to build it (its compile fails early). */
+		if (detection_fact(d, "refuse"))
+			return error_set(err, "%s", detection_fact(d, "refuse"));
 		strvec_push(&b->buildpacks, d->detector->name);
 		/* Heroku shows the last buildpack's description: the app's primary language. */
 		free(b->buildpack_description);
