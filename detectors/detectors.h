@@ -27,6 +27,7 @@ struct defaults {
 	const char *go_default;        /* "go1.25" */
 	const struct json *go_expansion;
 	const char *python_default;    /* "3.14" */
+	char sha256[65];               /* of the file's bytes: the manifest records which defaults built a slug */
 };
 /* The defaults, loaded once; NULL with err when the data file is broken. */
 const struct defaults *defaults_get(struct error *err);

@@ -28,6 +28,7 @@ struct resolved {
 	char *filename;    /* "node-v20.11.1-linux-x64.tar.gz" */
 	char *sha256;      /* 64 hex; NULL when nobody publishes one and none is recorded */
 	char *verified_by; /* what the digest comes from, for the output and the manifest */
+	char *mirror;      /* the mirror base it came from, without credentials; NULL: the official one */
 	struct strvec notes; /* warnings about the choice: LTS cap, wide range, end of life */
 };
 
@@ -82,7 +83,7 @@ const struct runtime *runtime_find(const char *name);
 int runtime_resolve(const char *lang, const char *requirement, const struct runtime_options *o,
 		    struct resolved *out, struct error *err);
 void resolved_release(struct resolved *r);
-/* Its record (name, version, url without credentials, sha256, verified_by), as in the manifest. */
+/* Its record (name, version, url without credentials, sha256, verified_by, mirror), as in the manifest. */
 struct json *resolved_json(const struct resolved *r);
 
 /*
@@ -95,6 +96,15 @@ struct json *resolved_json(const struct resolved *r);
  */
 int runtime_fetch(const struct runtime_options *o, struct resolved *r, char **archive,
 		  struct error *err);
+
+/*
+ * Whether the archive r names exists where it would be downloaded from (a
+ * HEAD request, or the file of a file:// mirror), as Heroku's buildpacks
+ * check before downloading: 0 yes (or already cached, or --offline), -1
+ * with "X is not on the mirror M" and how to add it.
+ */
+int runtime_check_available(const struct runtime_options *o, const struct resolved *r,
+			    struct error *err);
 
 /*
  * An index document (index.json, SHASUMS256.txt): from the cache when it is

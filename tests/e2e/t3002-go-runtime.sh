@@ -17,7 +17,8 @@ test_expect_success 'compile go-hello from an HTTP mirror, then run it' '
 	expect_exit 0 slugc compile "$EXAMPLES/go-hello" --mirror "$M" -o hello.tgz &&
 	contains out "Resolved go1.19 to go1.19.8" &&
 	contains out "Verified sha256 $INDEX_SHA ($MIRROR_URL/index.json)" &&
-	contains out "Running: go install ." &&
+	contains out "Detected main packages: example.com/go-hello" &&
+	contains out "Running: go install example.com/go-hello" &&
 	equal "$(downloads)" 1 &&
 	equal "$(json hello.json "d[\"process_types\"][\"web\"]")" bin/go-hello &&
 	equal "$(json hello.json "d[\"slugc\"][\"runtimes\"][0][\"sha256\"]")" "$INDEX_SHA" &&
@@ -68,7 +69,7 @@ test_expect_success 'an install spec, a Procfile and a local module dependency' 
 test_expect_success 'a compile error fails the build with the status and the compiler output' '
 	cp -r "$EXAMPLES/go-hello" broken &&
 	echo "func broken() { undefinedThing() }" >>broken/main.go &&
-	expect_error 1 "the Go build failed: '"'"'go install .'"'"' failed with exit status 2; last output:" \
+	expect_error 1 "the Go build failed: '"'"'go install example.com/go-hello'"'"' failed with exit status 2; last output:" \
 		slugc compile broken --mirror "$M" -o broken.tgz &&
 	contains err "undefined: undefinedThing" &&
 	test ! -e broken.tgz && tmpdir_clean
