@@ -234,6 +234,8 @@ static void default_process_types(const char *dir, struct detection *d, struct b
 		p += len;
 		p += strspn(p, " \t");
 	}
+	/* In go list's order (sorted), whatever order the directories were read in. */
+	strvec_sort(&m.dirs);
 	for (i = 0; i < m.dirs.nr; i++) {
 		char *name = binary_name(module, m.dirs.v[i]);
 		char *cmd = xstrfmt("bin/%s", name);
