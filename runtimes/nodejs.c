@@ -390,7 +390,7 @@ static const char web_concurrency[] =
 	"  fi\n"
 	"}\n"
 	"slugc_detected=$(slugc_memory_mb)\n"
-	"[ \"$slugc_detected\" -gt 129024 ] && slugc_detected=129024\n"
+	"if [ \"$slugc_detected\" -gt 129024 ]; then slugc_detected=129024; fi\n"
 	"export MEMORY_AVAILABLE=${MEMORY_AVAILABLE-$slugc_detected}\n"
 	"if [ \"$MEMORY_AVAILABLE\" -gt 16384 ]; then slugc_web=2048; else slugc_web=512; fi\n"
 	"export WEB_MEMORY=${WEB_MEMORY-$slugc_web}\n"

@@ -76,6 +76,14 @@ test_expect_success 'compile with the host CA settings: npm ci from the registry
 	grep -qx "npm_config_store_dir=" ca-env.txt
 '
 
+test_expect_success 'WEB_CONCURRENCY.sh follows the buildpack: memory / WEB_MEMORY, 2048 MB above 16 GB' '
+	tar -xzOf app.tgz ./app/.profile.d/WEB_CONCURRENCY.sh >wc.sh &&
+	equal "$(MEMORY_AVAILABLE=512 bash -c ". ./wc.sh; echo \$WEB_CONCURRENCY")" 1 &&
+	equal "$(MEMORY_AVAILABLE=2560 bash -c ". ./wc.sh; echo \$WEB_CONCURRENCY \$WEB_CONCURRENCY_SET_BY")" "5 heroku/nodejs" &&
+	equal "$(MEMORY_AVAILABLE=32768 bash -c ". ./wc.sh; echo \$WEB_CONCURRENCY \$WEB_MEMORY")" "16 2048" &&
+	equal "$(MEMORY_AVAILABLE=2560 WEB_CONCURRENCY=3 bash -c ". ./wc.sh; echo \$WEB_CONCURRENCY")" 3
+'
+
 test_expect_success 'slugc run answers HTTP with the installed dependencies' '
 	port=$(free_port) &&
 	{ "$SLUGC" run app.tgz web --port "$port" >run.log 2>&1 & pid=$!; } &&

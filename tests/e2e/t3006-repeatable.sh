@@ -55,6 +55,8 @@ test_expect_success 'a version missing from the mirror: resolve says so and how 
 	expect_error 1 "Node.js 18.20.4 is not on the mirror" \
 		slugc resolve nodejs 18.x --mirror "nodejs=file://$TRASH/partial" &&
 	expect_exit 0 slugc resolve nodejs 20.x --mirror "nodejs=$MIRROR_URL" &&
+	expect_exit 0 slugc resolve nodejs latest --mirror "nodejs=$MIRROR_URL" &&
+	contains out "nodejs 24.1.0" &&
 	printf "{\"name\":\"old\",\"engines\":{\"node\":\"18.x\"}}\n" >old.json && mkdir old &&
 	mv old.json old/package.json &&
 	compile_refused "Node.js 18.20.4 is not on the mirror '"'"'$MIRROR_URL'"'"'" old --mirror "nodejs=$MIRROR_URL"
