@@ -92,6 +92,9 @@ test_expect_success 'a Go line the index does not have fails clearly' '
 
 test_expect_success 'the real go.dev index format resolves (a 2020 capture)' '
 	mkdir real && cp "$SLUGC_SOURCE_DIR/tests/fixtures/reference/go-dl-index.sample.json" real/index.json &&
+	expect_error 1 "Go go1.13.7 is not on the mirror '"'"'file://$TRASH/real'"'"'" \
+		slugc resolve go 1.13 --mirror "go=file://$TRASH/real" &&
+	: >real/go1.13.7.linux-amd64.tar.gz && : >real/go1.12.16.linux-amd64.tar.gz &&
 	expect_exit 0 slugc resolve go 1.13 --mirror "go=file://$TRASH/real" --json &&
 	equal "$(json out "d[\"version\"]")" go1.13.7 &&
 	equal "$(json out "d[\"url\"]")" "file://$TRASH/real/go1.13.7.linux-amd64.tar.gz" &&
