@@ -27,6 +27,7 @@
 #include "xalloc.h"
 
 #define TAIL_LINES 12
+#define CAPTURE_MAX (1024 * 1024)
 #define LINE_MAX_SHOWN 4096
 #define GRACE_SECONDS 5
 
@@ -164,6 +165,10 @@ static void remember(struct child *c, const char *line, size_t n)
 	unsigned lines = 0;
 	size_t i;
 
+	if (c->capture && c->capture->len + n < CAPTURE_MAX) {
+		buf_add(c->capture, line, n);
+		buf_addch(c->capture, '\n');
+	}
 	buf_add(&c->tail, line, n);
 	buf_addch(&c->tail, '\n');
 	for (i = c->tail.len; i > 0; i--)

@@ -35,6 +35,7 @@ struct child {
 	int passthrough;     /* inherit stdin/stdout/stderr; forward signals */
 	const char *what;    /* how the step is named in messages; default: argv joined */
 	unsigned timeout;    /* seconds; 0: none. Past it the group is stopped and the step fails */
+	struct buf *capture; /* when set, every output line is appended here too (capped at 1 MB) */
 
 	pid_t pid;
 	int out_fd;
@@ -42,7 +43,7 @@ struct child {
 	int status;          /* exit status, or 128 + signal */
 };
 
-#define CHILD_INIT { STRVEC_INIT, STRVEC_INIT, NULL, 0, 0, NULL, 0, -1, -1, BUF_INIT, 0 }
+#define CHILD_INIT { STRVEC_INIT, STRVEC_INIT, NULL, 0, 0, NULL, 0, NULL, -1, -1, BUF_INIT, 0 }
 
 int child_start(struct child *c, struct error *err);
 /*

@@ -15,7 +15,8 @@ static const char usage[] =
 	"Print the exact version, URL and sha256 a build would use for LANG (nodejs,\n"
 	"go, ruby) and REQUIREMENT (default: the language's default), by the same\n"
 	"code compile uses: the official index or a mirror, Heroku's rules (Node's\n"
-	"LTS ceiling, Go's newest patch of a line, Ruby's exact versions).\n"
+	"LTS ceiling, Go's newest patch of a line, Ruby's exact versions), and check\n"
+	"that the archive is there to download (unless --offline or cached).\n"
 	"\n"
 	"      --mirror LANG=URL       the index and downloads from URL (http(s):// or file://)\n"
 	"      --offline               only the cached index\n"
@@ -126,7 +127,8 @@ int cmd_resolve(int argc, char **argv, struct error *err)
 
 	if (cache_dir(opt.cache_dir, NULL, &cache, err) < 0 ||
 	    build_runtime_options(&opt, lang, cache, NULL, &o, err) < 0 ||
-	    runtime_resolve(lang, requirement, &o, &r, err) < 0)
+	    runtime_resolve(lang, requirement, &o, &r, err) < 0 ||
+	    runtime_check_available(&o, &r, err) < 0)
 		goto out;
 	print(lang, requirement, &r);
 	ret = 0;

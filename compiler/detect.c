@@ -93,6 +93,9 @@ int detect_run(struct build *b, struct error *err)
 		char *desc = detection_description(d);
 
 		show(d, desc);
+		/* Detected, but the buildpack would refuse to build it (its compile fails early). */
+		if (detection_fact(d, "refuse"))
+			return error_set(err, "%s", detection_fact(d, "refuse"));
 		strvec_push(&b->buildpacks, d->detector->name);
 		/* Heroku shows the last buildpack's description: the app's primary language. */
 		free(b->buildpack_description);

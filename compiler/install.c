@@ -81,11 +81,20 @@ int build_runtime_options(const struct build_options *opt, const char *lang, con
 	return 0;
 }
 
-/* The environment every build step starts from. */
+/*
+ * The environment every build step starts from. The host's network settings
+ * pass through: its proxies and the CA trust that goes with them (a
+ * TLS-intercepting proxy signs with a company CA that only these name), in
+ * each tool's own spelling: OpenSSL, Node.js, curl, git, Python requests,
+ * pip, npm.
+ */
 static void base_env(struct build *b)
 {
 	static const char *const passed[] = {
-		"http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", NULL,
+		"http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+		"SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS", "CURL_CA_BUNDLE",
+		"GIT_SSL_CAINFO", "REQUESTS_CA_BUNDLE", "PIP_CERT", "npm_config_cafile",
+		"NPM_CONFIG_CAFILE", NULL,
 	};
 	char epoch[32];
 	size_t i;

@@ -71,6 +71,36 @@ int manifest_buildpack_refs(const struct manifest *m, struct strvec *refs, struc
 	return 0;
 }
 
+/*
+ * What `slugc verify` needs to repeat the build, secrets left out: the
+ * --env-dir it read and the names (never the values) of its config vars,
+ * and the digest of the defaults file (a changed default changes what
+ * "no version" means). Mirrors are in each runtime's record.
+ */
+static struct json *rebuild_record(const struct build *b)
+{
+	struct json *rebuild = json_new_object(), *names = json_new_array();
+	const struct defaults *def;
+	struct error ignored = ERROR_INIT;
+	char *abs = b->opt.env_dir ? realpath(b->opt.env_dir, NULL) : NULL;
+	size_t i;
+
+	json_add_str(rebuild, "env_dir", abs ? abs : b->opt.env_dir);
+	for (i = 0; i < b->config.nr; i++) {
+		const char *eq = strchr(b->config.v[i], '=');
+		char *name = xstrndup(b->config.v[i], eq ? (size_t)(eq - b->config.v[i]) : strlen(b->config.v[i]));
+
+		json_append(names, json_new_string(name));
+		free(name);
+	}
+	json_add(rebuild, "config_vars", names);
+	def = defaults_get(&ignored);
+	json_add_str(rebuild, "defaults_sha256", def ? def->sha256 : NULL);
+	error_clear(&ignored);
+	free(abs);
+	return rebuild;
+}
+
 struct json *manifest_from_build(const struct build *b)
 {
 	struct json *doc = json_new_object();
@@ -141,6 +171,7 @@ struct json *manifest_from_build(const struct build *b)
 			json_append(langs, detection_to_json(&b->detections.v[i]));
 		json_add(slugc, "detected", langs);
 	}
+	json_add(slugc, "rebuild", rebuild_record(b));
 	json_add(doc, "slugc", slugc);
 	return doc;
 }

@@ -97,10 +97,11 @@ int release_run(struct build *b, struct error *err)
 	char *path = path_join(b->app_dir, "Procfile");
 	char *names;
 	size_t i, j;
-	int ret = -1;
+	int ret = -1, has_procfile;
 
 	out_step("Discovering process types");
-	if (fs_exists(path)) {
+	has_procfile = fs_exists(path);
+	if (has_procfile) {
 		if (procfile_load(&procfile, path, "Procfile", err) < 0)
 			goto out;
 		names = procfile_names(&procfile);
@@ -111,10 +112,16 @@ int release_run(struct build *b, struct error *err)
 		if (list_release(b, err) < 0)
 			goto out;
 	} else {
-		for (i = 0; i < b->detections.nr; i++)
+		for (i = 0; i < b->detections.nr; i++) {
+			const char *when = detection_fact(&b->detections.v[i], "defaults");
+
+			/* Go's are a Procfile its buildpack writes only when the app has none. */
+			if (has_procfile && when && !strcmp(when, "without-procfile"))
+				continue;
 			for (j = 0; j < b->detections.v[i].defaults.nr; j++)
 				procfile_set(&b->process_types, b->detections.v[i].defaults.v[j].name,
 					     b->detections.v[i].defaults.v[j].command, 0);
+		}
 	}
 	if (b->process_types.nr) {
 		names = procfile_names(&b->process_types);

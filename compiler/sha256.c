@@ -91,3 +91,14 @@ out:
 	close(fd);
 	return ret;
 }
+
+void sha256_hex_of(const void *data, size_t len, char out[SHA256_HEX_LEN + 1])
+{
+	struct sha256 s = SHA256_INIT;
+	unsigned char digest[32];
+
+	sha256_init(&s);
+	sha256_update(&s, data, len);
+	sha256_final(&s, digest);
+	sha256_hex(digest, out);
+}

@@ -20,6 +20,8 @@ void sha256_final(struct sha256 *s, unsigned char out[32]);
 void sha256_release(struct sha256 *s);
 /* 32 bytes → 64 lowercase hex digits + NUL. */
 void sha256_hex(const unsigned char digest[32], char out[SHA256_HEX_LEN + 1]);
+/* Digest of a buffer, as hex. */
+void sha256_hex_of(const void *data, size_t len, char out[SHA256_HEX_LEN + 1]);
 /* Digest of a whole file, as hex. */
 int sha256_file(const char *path, char out[SHA256_HEX_LEN + 1], unsigned long long *size,
 		struct error *err);

@@ -13,6 +13,7 @@
 #include "fsutil.h"
 #include "json.h"
 #include "path.h"
+#include "sha256.h"
 #include "xalloc.h"
 
 extern const struct detector detector_nodejs, detector_ruby, detector_python, detector_go;
@@ -57,10 +58,17 @@ const struct defaults *defaults_get(struct error *err)
 	if (defaults_loaded)
 		return &defaults;
 	if (override && *override) {
+		struct buf text = BUF_INIT;
+
 		where = xstrfmt("'%s' (SLUGC_DEFAULTS)", override);
-		defaults.doc = json_load(override, 1024 * 1024, err);
+		if (buf_read_file(&text, override, 1024 * 1024, err) == 0) {
+			sha256_hex_of(text.ptr, text.len, defaults.sha256);
+			defaults.doc = json_parse(text.ptr, text.len, where, err);
+		}
+		buf_release(&text);
 	} else {
 		where = xstrdup("the built-in defaults.json");
+		sha256_hex_of(slugc_defaults_json, strlen(slugc_defaults_json), defaults.sha256);
 		defaults.doc = json_parse(slugc_defaults_json, strlen(slugc_defaults_json), where, err);
 	}
 	if (!defaults.doc)

@@ -27,6 +27,7 @@ struct defaults {
 	const char *go_default;        /* "go1.25" */
 	const struct json *go_expansion;
 	const char *python_default;    /* "3.14" */
+	char sha256[65];               /* of the file's bytes: the manifest records which defaults built a slug */
 };
 /* The defaults, loaded once; NULL with err when the data file is broken. */
 const struct defaults *defaults_get(struct error *err);
@@ -104,6 +105,8 @@ int detect_read(const char *dir, const char *name, size_t max, struct buf *out,
 /* Parsers of single files, also driven directly by unit tests and fuzz targets. */
 int nodejs_read_package_json(const char *text, size_t len, const struct defaults *def,
 			     struct detection *d, struct error *err);
+/* Heroku's reading of engines.node: trimmed, "latest" is "*", "~=" is "~". Caller frees. */
+char *nodejs_normalise_range(const char *s);
 int ruby_read_lockfile(const char *text, size_t len, struct detection *d, struct error *err);
 int ruby_read_gemfile(const char *text, size_t len, struct detection *d, struct error *err);
 int go_read_mod(const char *text, size_t len, struct detection *d, struct error *err);

@@ -3,9 +3,13 @@
  * govendor, glide and dep are recognised only to say that they are no longer
  * supported). The version comes from a "// +heroku goVersion" comment, else
  * the toolchain directive (more precise than Heroku, which ignores it), else
- * the go directive; the packages to install from "// +heroku install", else
- * ".". One main package gives "web: bin/<name>"; several give one process
- * type each, named after the binary, as the buildpack's Procfile does.
+ * the go directive (the GOVERSION config var overrides all of them, at
+ * resolve time); the packages to install from "// +heroku install", else
+ * every main package of the module (the build asks `go list`, as Heroku
+ * does; GO_INSTALL_PACKAGE_SPEC overrides both). Go has no default process
+ * types on Heroku: its compile writes a Procfile from the main packages when
+ * the app has none, "web: bin/<name>" for one, one type per binary for
+ * several. Here those are defaults used only without a Procfile.
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -195,7 +199,9 @@ static char *binary_name(const char *module, const char *rel)
 	return xstrdup(base);
 }
 
-static void default_process_types(const char *dir, struct detection *d, struct error *err)
+/* The default types of the main packages the spec names; their paths ("./cmd/a", ".") into found. */
+static void default_process_types(const char *dir, struct detection *d, struct buf *found,
+				  struct error *err)
 {
 	struct mains m = { STRVEC_INIT, 0 };
 	const char *spec = detection_fact(d, "install");
@@ -228,11 +234,16 @@ static void default_process_types(const char *dir, struct detection *d, struct e
 		p += len;
 		p += strspn(p, " \t");
 	}
+	/* In go list's order (sorted), whatever order the directories were read in. */
+	strvec_sort(&m.dirs);
 	for (i = 0; i < m.dirs.nr; i++) {
 		char *name = binary_name(module, m.dirs.v[i]);
 		char *cmd = xstrfmt("bin/%s", name);
 
 		procfile_set(&d->defaults, m.dirs.nr == 1 ? "web" : name, cmd, 0);
+		if (found)
+			buf_addf(found, "%s%s%s", found->len ? " " : "", *m.dirs.v[i] ? "./" : ".",
+				 m.dirs.v[i]);
 		free(name);
 		free(cmd);
 	}
@@ -249,7 +260,7 @@ static const char *const legacy[][2] = {
 static int detect_go(const char *dir, const struct defaults *def, struct detection *d,
 		     struct error *err)
 {
-	struct buf text = BUF_INIT;
+	struct buf text = BUF_INIT, found = BUF_INIT;
 	const char *v;
 	size_t i;
 	int r = detect_read(dir, "go.mod", GOMOD_MAX, &text, err);
@@ -281,14 +292,24 @@ static int detect_go(const char *dir, const struct defaults *def, struct detecti
 		d->requirement = xstrdup(def->go_default);
 		d->requirement_source = xstrfmt("default (Heroku's, %s)", def->go_default);
 	}
+	/* Heroku writes its Procfile only for an app that has none: never merged into the app's. */
+	detection_set_fact(d, "defaults", "without-procfile");
 	if (!detection_fact(d, "install")) {
-		detection_set_fact(d, "install", ".");
-		strvec_push(&d->notes, "installing package '.' (the default); add a "
-			    "'// +heroku install ./cmd/...' comment to go.mod to choose");
+		/* Every main package of the module: what `go list ./...` finds, seen from the files. */
+		detection_set_fact(d, "install_default", "yes");
+		detection_set_fact(d, "install", "./...");
+		default_process_types(dir, d, &found, err);
+		detection_set_fact(d, "install", found.len ? found.ptr : ".");
+		if (!found.len)
+			strvec_pushf(&d->notes, "no main packages found in module %s: installing '.' "
+				     "(add a '// +heroku install ./cmd/...' comment to go.mod to choose)",
+				     detection_fact(d, "module"));
+	} else {
+		default_process_types(dir, d, NULL, err);
 	}
-	default_process_types(dir, d, err);
 	r = 1;
 out:
 	buf_release(&text);
+	buf_release(&found);
 	return r;
 }

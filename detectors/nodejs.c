@@ -3,8 +3,9 @@
  * marker; engines.node the version requirement ("latest" means any, "~="
  * reads as "~", none means Heroku's recommended LTS line); the lockfile or
  * the packageManager field names the package manager, and lockfiles of two
- * managers are an error; "web: npm start" is the default process type when
- * npm start would do something (a start script, or a server.js).
+ * managers are an error; "web: npm start" is always the default process
+ * type, as bin/release offers it, except when the Procfile declares an
+ * mcp... type (a Model Context Protocol server has no web process).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +41,7 @@ static int string_field(const struct json *obj, const char *key, const char *whe
 	return 0;
 }
 
-/* Heroku's reading of engines.node: trimmed, "latest" is any, "~=" is "~". */
-static char *normalise_node_range(const char *s)
+char *nodejs_normalise_range(const char *s)
 {
 	struct buf b = BUF_INIT;
 
@@ -99,7 +99,7 @@ int nodejs_read_package_json(const char *text, size_t len, const struct defaults
 
 	if (node && *node) {
 		struct semver_range *range = NULL;
-		char *normal = normalise_node_range(node);
+		char *normal = nodejs_normalise_range(node);
 
 		/* An invalid range is an error that quotes it, never a silent default. */
 		if (semver_range_parse(&range, normal, err) < 0) {
@@ -137,10 +137,17 @@ int nodejs_read_package_json(const char *text, size_t len, const struct defaults
 			any = v && !json_is_null(v) && (!(json_is_object(v) || json_is_array(v)) ||
 						       json_size(v) > 0);
 		}
+		static const char *const pruning[] = { "pnpm:devPreinstall", "preinstall", "install",
+						       "postinstall", "prepare", NULL };
+
 		for (i = 0; life[i] && !any; i++)
 			any = scripts && json_is_object(scripts) && json_get(scripts, life[i]) != NULL;
 		if (any)
 			detection_set_fact(d, "installs", "yes");
+		/* The scripts an old pnpm runs while pruning (Heroku then skips the prune). */
+		for (i = 0; pruning[i]; i++)
+			if (scripts && json_is_object(scripts) && json_get(scripts, pruning[i]))
+				detection_set_fact(d, "lifecycle_scripts", "yes");
 	}
 	/* The scripts the build runs, in Heroku's order, and npm start. */
 	for (i = 0; hooks[i]; i++) {
@@ -226,6 +233,29 @@ out:
 	return ret;
 }
 
+/* bin/release's test: a Procfile line that starts (after blanks) with "mcp" and has a ':'. */
+static int procfile_has_mcp(const char *dir, struct error *err)
+{
+	struct buf text = BUF_INIT;
+	const char *p, *end;
+	int r = detect_read(dir, "Procfile", PACKAGE_JSON_MAX, &text, err), found = 0;
+
+	if (r <= 0) {
+		buf_release(&text);
+		return r;
+	}
+	for (p = text.ptr, end = text.ptr + text.len; p < end && !found;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end, *q = p;
+
+		while (q < e && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\f' || *q == '\v'))
+			q++;
+		found = e - q >= 3 && !memcmp(q, "mcp", 3) && memchr(q + 3, ':', (size_t)(e - q - 3));
+		p = nl ? nl + 1 : end;
+	}
+	buf_release(&text);
+	return found;
+}
+
 static int detect_nodejs(const char *dir, const struct defaults *def, struct detection *d,
 			 struct error *err)
 {
@@ -241,8 +271,11 @@ static int detect_nodejs(const char *dir, const struct defaults *def, struct det
 	if (!strncmp(d->requirement_source, "default", 7))
 		strvec_pushf(&d->notes, "package.json has no engines.node; using Heroku's default, "
 			     "Node.js %s (set engines.node to choose)", def->node_default);
-	/* npm start runs scripts.start, or "node server.js" when there is none. */
-	if (detection_fact(d, "script.start") || detect_exists(dir, "server.js"))
+	/* Offered whatever the app has: npm start itself says what is missing at run time. */
+	r = procfile_has_mcp(dir, err);
+	if (r < 0)
+		goto out;
+	if (!r)
 		procfile_set(&d->defaults, "web", "npm start", 0);
 	r = 1;
 out:

@@ -1,9 +1,14 @@
 /*
- * Ruby, as heroku-buildpack-ruby detects it: the Gemfile is the marker; the
- * version comes from Gemfile.lock's RUBY VERSION (Heroku's rule), else the
- * Gemfile's ruby directive, else .ruby-version (both beyond Heroku, with a
- * note), else the default. Default process types follow the framework the
- * lockfile shows: Rails, Rack (with thin if bundled), or plain Ruby.
+ * Ruby, as heroku-buildpack-ruby detects it: the Gemfile is the marker, and
+ * a Gemfile without Gemfile.lock is refused when the app is built ("Gemfile.lock
+ * required"). The version is Gemfile.lock's RUBY VERSION read with the
+ * buildpack's own pattern (two or three spaces, "ruby X.Y.Z", a "-" or "."
+ * pre-release suffix kept: 3.4.0.rc1; "(jruby N)" makes it JRuby); a line it
+ * cannot read means the default, as there. Beyond Heroku, and with a note:
+ * the Gemfile's ruby directive (or the file its `ruby file:` names), which
+ * bundler would enforce anyway. Default process types follow the framework
+ * the lockfile's gems show, as the buildpack's language packs choose them:
+ * Rails 2 (rails 2.x), Rails 3 to 8 (railties), Rack (a rack gem), plain Ruby.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +23,10 @@
 #define GEMFILE_MAX (1024 * 1024)
 #define LOCKFILE_MAX (16 * 1024 * 1024)
 
-/* "   ruby 3.2.2p53" or "   ruby 3.1.4p0 (jruby 9.4.8.0)" under RUBY VERSION. */
-#define LOCK_RUBY_RE "^\\s+ruby (\\d+\\.\\d+\\.\\d+)(?:[.-]?(?:p\\d+|[a-z]+\\d*))?(?: \\((jruby) ([0-9.]+)\\))?\\s*$"
+/* The buildpack's patterns for the line under RUBY VERSION: "   ruby 3.2.2p53", "  ruby 3.4.0.rc1". */
+#define LOCK_RUBY_RE "^ {2,3}ruby (\\d+\\.\\d+\\.\\d+)(?:(?:-|\\.)(\\S*))?"
+/* "   ruby 3.1.4p0 (jruby 9.4.8.0)" */
+#define LOCK_JRUBY_RE "^ {2,3}ruby [^(]*\\(jruby ((?:\\d+|\\.)+)\\)"
 /* A gem in a specs: list, exactly four spaces in: "    rails (7.1.2)". */
 #define LOCK_GEM_RE "^    ([A-Za-z0-9_.-]+) \\(([^)]*)\\)\\s*$"
 #define LOCK_VERSION_RE "^\\s+(\\S+)\\s*$"
@@ -82,24 +89,43 @@ static int lockfile_line(void *ctx, const char *line, size_t n, struct error *er
 		return 0;
 	}
 	if (st->want_value && !strcmp(st->section, "RUBY VERSION")) {
+		char *v, *pre = NULL, *jv = NULL;
+
 		st->want_value = 0;
+		if (d->requirement)
+			return 0; /* the first readable RUBY VERSION counts */
 		r = regex_match(regex_static(LOCK_RUBY_RE, 0), line, n, &m, err);
 		if (r < 0)
 			return -1;
-		if (!r)
-			return error_set(err, "Gemfile.lock: cannot read the RUBY VERSION line '%.*s'",
-					 (int)(n > 80 ? 80 : n), line);
-		free(d->requirement);
-		if (m.groups > 2 && m.end[2] > m.start[2]) {
-			char *v = group(line, &m, 1), *jv = group(line, &m, 3);
+		if (!r) {
+			/* The buildpack then uses its default; say so rather than guess. */
+			char *shown = xstrfmt("%.*s", (int)(n > 80 ? 80 : n), line);
 
-			d->requirement = xstrfmt("%s-jruby-%s", v, jv);
-			free(v);
-			free(jv);
-		} else {
-			d->requirement = group(line, &m, 1);
+			detection_set_fact(d, "ruby_version_unreadable", shown);
+			free(shown);
+			return 0;
 		}
-		free(d->requirement_source);
+		v = group(line, &m, 1);
+		/* A suffix after "-" or ".", even an empty one, is kept, as the buildpack keeps it. */
+		if (m.groups > 2)
+			pre = group(line, &m, 2);
+		r = regex_match(regex_static(LOCK_JRUBY_RE, 0), line, n, &m, err);
+		if (r < 0) {
+			free(v);
+			free(pre);
+			return -1;
+		}
+		if (r)
+			jv = group(line, &m, 1);
+		if (jv)
+			d->requirement = xstrfmt("%s-jruby-%s", v, jv);
+		else if (pre)
+			d->requirement = xstrfmt("%s.%s", v, pre);
+		else
+			d->requirement = xstrdup(v);
+		free(v);
+		free(pre);
+		free(jv);
 		d->requirement_source = xstrdup("Gemfile.lock RUBY VERSION");
 		return 0;
 	}
@@ -124,7 +150,7 @@ static int lockfile_line(void *ctx, const char *line, size_t n, struct error *er
 		char *name = group(line, &m, 1), *version = group(line, &m, 2);
 
 		if (!strcmp(name, "railties") || !strcmp(name, "rails") || !strcmp(name, "rack") ||
-		    !strcmp(name, "thin")) {
+		    !strcmp(name, "thin") || !strcmp(name, "delayed_job")) {
 			char *key = xstrfmt("gem.%s", name);
 
 			detection_set_fact(d, key, version);
@@ -223,34 +249,64 @@ static long major_of(const char *version)
 	return version ? strtol(version, NULL, 10) : 0;
 }
 
+/*
+ * Whether `rake jobs:work` exists, which the buildpack asks rake at build
+ * time; here, from the files: delayed_job (which defines it), or a Rakefile
+ * or lib/tasks/jobs.rake that names it.
+ */
+static int has_jobs_work(const char *dir, const struct detection *d)
+{
+	static const char *const files[] = { "Rakefile", "lib/tasks/jobs.rake", NULL };
+	struct error ignored = ERROR_INIT;
+	struct buf text = BUF_INIT;
+	int i, found = detection_fact(d, "gem.delayed_job") != NULL;
+
+	for (i = 0; files[i] && !found; i++) {
+		buf_reset(&text);
+		if (detect_read(dir, files[i], GEMFILE_MAX, &text, &ignored) > 0)
+			found = strstr(text.ptr, "jobs:work") != NULL;
+	}
+	buf_release(&text);
+	error_clear(&ignored);
+	return found;
+}
+
+#define THIN_RAILS2 "bundle exec thin start -e $RAILS_ENV -p ${PORT:-5000}"
+#define THIN_RAILS3 "bundle exec thin start -R config.ru -e $RAILS_ENV -p ${PORT:-5000}"
+#define THIN_RACK "bundle exec thin start -R config.ru -e $RACK_ENV -p ${PORT:-5000}"
+
 static void default_process_types(const char *dir, struct detection *d)
 {
-	const char *rails = detection_fact(d, "gem.railties");
+	const char *railties = detection_fact(d, "gem.railties");
+	const char *rails = detection_fact(d, "gem.rails");
+	int thin = detection_fact(d, "gem.thin") != NULL;
+	long major = railties ? major_of(railties) : 0;
 
-	if (!rails)
-		rails = detection_fact(d, "gem.rails");
-	if (rails || detect_exists(dir, "config/application.rb")) {
-		d->framework = xstrdup("Rails");
-		if (rails && major_of(rails) > 0 && major_of(rails) < 4) {
-			procfile_set(&d->defaults, "web", "bundle exec rails server -p ${PORT:-5000}", 0);
-			procfile_set(&d->defaults, "console", "bundle exec rails console", 0);
-		} else {
-			procfile_set(&d->defaults, "web", "bin/rails server -p ${PORT:-5000} -e $RAILS_ENV", 0);
-			procfile_set(&d->defaults, "console", "bin/rails console", 0);
-		}
-		procfile_set(&d->defaults, "rake", "bundle exec rake", 0);
-		return;
-	}
-	if (detection_fact(d, "gem.rack") || detect_exists(dir, "config.ru")) {
-		d->framework = xstrdup("Rack");
-		if (detection_fact(d, "gem.thin"))
-			procfile_set(&d->defaults, "web",
-				     "bundle exec thin start -R config.ru -e $RACK_ENV -p ${PORT:-5000}", 0);
-		else
-			procfile_set(&d->defaults, "web", "bundle exec rackup config.ru -p ${PORT:-5000}", 0);
-	}
 	procfile_set(&d->defaults, "rake", "bundle exec rake", 0);
-	procfile_set(&d->defaults, "console", "bundle exec irb", 0);
+	if (rails && major_of(rails) == 2) {
+		d->framework = xstrdup("Rails");
+		procfile_set(&d->defaults, "web", thin ? THIN_RAILS2 :
+			     "bundle exec ruby script/server -p ${PORT:-5000}", 0);
+		if (has_jobs_work(dir, d))
+			procfile_set(&d->defaults, "worker", "bundle exec rake jobs:work", 0);
+		procfile_set(&d->defaults, "console", "bundle exec script/console", 0);
+	} else if (major == 3) {
+		d->framework = xstrdup("Rails");
+		procfile_set(&d->defaults, "web", thin ? THIN_RAILS3 :
+			     "bundle exec rails server -p ${PORT:-5000}", 0);
+		procfile_set(&d->defaults, "console", "bundle exec rails console", 0);
+	} else if (major >= 4 && major <= 8) {
+		d->framework = xstrdup("Rails");
+		procfile_set(&d->defaults, "web", "bin/rails server -p ${PORT:-5000} -e $RAILS_ENV", 0);
+		procfile_set(&d->defaults, "console", "bin/rails console", 0);
+	} else {
+		procfile_set(&d->defaults, "console", "bundle exec irb", 0);
+		if (detection_fact(d, "gem.rack")) {
+			d->framework = xstrdup("Rack");
+			procfile_set(&d->defaults, "web", thin ? THIN_RACK :
+				     "bundle exec rackup config.ru -p ${PORT:-5000}", 0);
+		}
+	}
 }
 
 static int detect_ruby(const char *dir, const struct defaults *def, struct detection *d,
@@ -267,16 +323,21 @@ static int detect_ruby(const char *dir, const struct defaults *def, struct detec
 	if (has_lock < 0 || (has_lock && ruby_read_lockfile(text.ptr, text.len, d, err) < 0))
 		goto out;
 	if (!has_lock)
-		strvec_push(&d->notes, "there is no Gemfile.lock: run 'bundle install' and commit "
-			    "Gemfile.lock (Heroku requires it)");
+		strvec_push(&d->notes, "there is no Gemfile.lock: Heroku refuses to build the app");
+	if (!has_lock)
+		detection_set_fact(d, "refuse", "Gemfile.lock required: run 'bundle install' and commit "
+				   "Gemfile.lock (Heroku's Ruby buildpack refuses a Gemfile without it)");
+	if (detection_fact(d, "ruby_version_unreadable"))
+		strvec_pushf(&d->notes, "Gemfile.lock's RUBY VERSION line '%s' is not 'ruby X.Y.Z' "
+			     "indented by two or three spaces; Heroku then uses its default, and so "
+			     "does slugc", detection_fact(d, "ruby_version_unreadable"));
 	if (!d->requirement) {
 		if (detect_read(dir, "Gemfile", GEMFILE_MAX, &text, err) < 0 ||
 		    ruby_read_gemfile(text.ptr, text.len, d, err) < 0)
 			goto out;
+		/* Only the file the Gemfile names: bundler enforces it; Heroku ignores .ruby-version. */
 		if (!d->requirement && detection_fact(d, "ruby_version_file") &&
 		    read_ruby_version_file(dir, detection_fact(d, "ruby_version_file"), d, err) < 0)
-			goto out;
-		if (!d->requirement && read_ruby_version_file(dir, ".ruby-version", d, err) < 0)
 			goto out;
 		if (d->requirement)
 			strvec_pushf(&d->notes, "the Ruby version comes from %s; Heroku reads only "

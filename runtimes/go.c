@@ -158,6 +158,12 @@ static int go_resolve(const struct runtime_options *o, const char *requirement,
 	long best = -1, newest = -1;
 	int ret = -1, line;
 
+	/* The GOVERSION config var overrides everything, as in heroku-buildpack-go. */
+	if (runtime_config(o, "GOVERSION") && *runtime_config(o, "GOVERSION")) {
+		requirement = runtime_config(o, "GOVERSION");
+		strvec_pushf(&out->notes, "using the GOVERSION config var, %s (unset it to use "
+			     "go.mod's version)", requirement);
+	}
 	if (!requirement)
 		requirement = o->defaults->go_default;
 	if (parse_gover(requirement, &want) < 0) {
@@ -224,9 +230,74 @@ static const char profile[] =
 	"# Written by slugc: the app's Go binaries on PATH at dyno boot, as heroku-buildpack-go does.\n"
 	"export PATH=\"$PATH:$HOME/bin\"\n";
 
+/*
+ * The packages to install, Heroku's way: GO_INSTALL_PACKAGE_SPEC, else the
+ * go.mod directive, else every main package `go list` finds in the module,
+ * else ".".
+ */
+static int install_spec(struct build_env *be, int vendored, struct buf *spec, struct error *err)
+{
+	const char *list[] = { "go", "list", "-find", "-tags", "heroku", "-f",
+			       "{{ if eq .Name \"main\" }} {{.ImportPath}} {{ end }}", "./...", NULL, NULL };
+	const char *over = env_get(&be->env, "GO_INSTALL_PACKAGE_SPEC"), *p;
+	struct buf out = BUF_INIT;
+
+	if (over && *over) {
+		out_info("Using the GO_INSTALL_PACKAGE_SPEC config var: %s", over);
+		buf_addstr(spec, over);
+		return 0;
+	}
+	if (!detection_fact(be->detection, "install_default")) {
+		buf_addstr(spec, detection_fact(be->detection, "install"));
+		return 0;
+	}
+	if (vendored) {
+		list[7] = "-mod=vendor";
+		list[8] = "./...";
+	}
+	out_step("Determining packages to install");
+	if (runtime_step_output(be, list, "go list (main packages)", &out, err) < 0) {
+		buf_release(&out);
+		return -1;
+	}
+	/* stderr comes along ("go: downloading ..."): keep the package paths only. */
+	for (p = out.ptr; *p;) {
+		size_t n = strcspn(p, "\n");
+
+		if (strncmp(p, "go: ", 4)) {
+			const char *q = p, *e = p + n;
+
+			while (q < e) {
+				size_t t;
+
+				q += strspn(q, " \t");
+				t = strcspn(q, " \t\n");
+				if (t) {
+					if (spec->len)
+						buf_addch(spec, ' ');
+					buf_add(spec, q, t);
+				}
+				q += t;
+			}
+		}
+		p += n;
+		p += *p == '\n';
+	}
+	buf_release(&out);
+	if (!spec->len) {
+		out_warn("No main packages found in module %s; installing '.'",
+			 detection_fact(be->detection, "module"));
+		buf_addstr(spec, ".");
+	} else {
+		out_info("Detected main packages: %s", spec->ptr);
+	}
+	return 0;
+}
+
 static int go_build(struct build_env *be, const struct resolved *r, struct error *err)
 {
-	const char *spec = detection_fact(be->detection, "install");
+	struct buf specbuf = BUF_INIT;
+	const char *spec;
 	struct strvec argv = STRVEC_INIT;
 	char *gobin = path_join(be->app_dir, "bin"), *gopath = path_join(be->app_cache, "go");
 	char *modcache = path_join(be->app_cache, "go/pkg/mod");
@@ -252,8 +323,11 @@ static int go_build(struct build_env *be, const struct resolved *r, struct error
 	strvec_push(&argv, "heroku");
 	if (fs_exists(vendor))
 		strvec_push(&argv, "-mod=vendor");
-	for (p = spec ? spec : "."; *p;) {
-		size_t n = strcspn(p, " \t");
+	if (install_spec(be, fs_exists(vendor), &specbuf, err) < 0)
+		goto out;
+	spec = specbuf.ptr;
+	for (p = spec; *p;) {
+		size_t n = strcspn(p, " \t\n");
 
 		if (n) {
 			char *pkg = xstrndup(p, n);
@@ -262,9 +336,9 @@ static int go_build(struct build_env *be, const struct resolved *r, struct error
 			free(pkg);
 		}
 		p += n;
-		p += strspn(p, " \t");
+		p += strspn(p, " \t\n");
 	}
-	what = xstrfmt("go install %s", spec ? spec : ".");
+	what = xstrfmt("go install %s", spec);
 	out_step("Running: %s", what);
 	if (runtime_step(be, (const char *const *)argv.v, what, err) < 0)
 		goto out;
@@ -277,5 +351,6 @@ out:
 	free(gocache);
 	free(vendor);
 	free(what);
+	buf_release(&specbuf);
 	return ret;
 }

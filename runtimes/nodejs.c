@@ -145,7 +145,7 @@ static int node_resolve(const struct runtime_options *o, const char *requirement
 	struct strvec versions = STRVEC_INIT, lts = STRVEC_INIT;
 	struct semver_range *range = NULL;
 	struct buf text = BUF_INIT;
-	char *index = xstrfmt("%s/index.json", base), *sums = NULL, hex[65], token[32];
+	char *index = xstrfmt("%s/index.json", base), *sums = NULL, hex[65], token[32], *normal;
 	long best, lts_best, lts_major = o->defaults->node_lts_major;
 	const char *chosen;
 	size_t i;
@@ -153,8 +153,9 @@ static int node_resolve(const struct runtime_options *o, const char *requirement
 
 	if (!allow)
 		allow = getenv("NODEJS_ALLOW_WIDE_RANGE");
-	if (!requirement)
-		requirement = o->defaults->node_default;
+	/* The detector's reading of engines.node ("latest" is "*"): one rule for detect and resolve. */
+	normal = nodejs_normalise_range(requirement ? requirement : o->defaults->node_default);
+	requirement = normal;
 	if (semver_range_parse(&range, requirement, err) < 0)
 		goto out;
 	snprintf(token, sizeof(token), "linux-%s", runtime_node_arch());
@@ -202,6 +203,7 @@ static int node_resolve(const struct runtime_options *o, const char *requirement
 	out->verified_by = xstrdup(sums);
 	ret = 0;
 out:
+	free(normal);
 	semver_range_free(range);
 	strvec_clear(&versions);
 	strvec_clear(&lts);
@@ -296,17 +298,59 @@ static int install_dependencies(struct build_env *be, const char *pm, int berry,
 	}
 }
 
-static int prune(struct build_env *be, const char *pm, int berry, struct error *err)
+/* "8.15.6" → {8, 15, 6}; missing parts are 0. */
+static void parse_triple(const char *v, long out[3])
+{
+	char *end;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		out[i] = v ? strtol(v, &end, 10) : 0;
+		v = v && *end == '.' ? end + 1 : NULL;
+	}
+}
+
+/*
+ * Heroku's pnpm prune: pnpm 8.15.6 and later prune with --ignore-scripts;
+ * older ones run the app's lifecycle scripts while pruning, so an app that
+ * has any is not pruned (with a warning).
+ */
+static int pnpm_prune(struct build_env *be, const long pnpm[3], const char *version,
+		      struct error *err)
+{
+	const char *scripts[] = { "corepack", "pnpm", "prune", "--prod", "--ignore-scripts", NULL };
+	int old = pnpm[0] < 8 || (pnpm[0] == 8 && (pnpm[1] < 15 || (pnpm[1] == 15 && pnpm[2] < 6)));
+
+	if (old && detection_fact(be->detection, "lifecycle_scripts")) {
+		out_warn("Pruning skipped due to presence of lifecycle scripts: pnpm %s runs "
+			 "preinstall, install, postinstall and prepare while pruning; upgrade pnpm "
+			 "to 8.15.6 or newer", version);
+		return 0;
+	}
+	if (old)
+		scripts[4] = NULL;
+	return runtime_step(be, scripts, old ? "pnpm prune --prod" : "pnpm prune --prod --ignore-scripts",
+			    err);
+}
+
+static int prune(struct build_env *be, const char *pm, int berry, const long pnpm[3],
+		 const char *pnpm_version, struct error *err)
 {
 	const char *env = env_get(&be->env, "NODE_ENV");
+	const char *skip = env_get(&be->env, "PNPM_SKIP_PRUNING");
 
 	if (npm_has_nothing_to_do(be, pm))
 		return 0; /* nothing was installed */
-	if (env && strcmp(env, "production")) {
-		out_info("Skipping pruning: NODE_ENV is '%s'", env);
+	out_step("Pruning devDependencies");
+	/* Heroku's reasons and wording, in its order. */
+	if (env && !strcmp(env, "test")) {
+		out_info("Skipping because NODE_ENV is 'test'");
 		return 0;
 	}
-	out_step("Pruning devDependencies");
+	if (env && strcmp(env, "production")) {
+		out_info("Skipping because NODE_ENV is not 'production'");
+		return 0;
+	}
 	if (!strcmp(pm, "npm")) {
 		const char *argv[] = { "npm", "prune", "--omit=dev", NULL };
 
@@ -323,12 +367,54 @@ static int prune(struct build_env *be, const char *pm, int berry, struct error *
 		}
 		return runtime_step(be, v1, "yarn install --production", err);
 	}
-	{
-		const char *argv[] = { "corepack", "pnpm", "prune", "--prod", NULL };
-
-		return runtime_step(be, argv, "pnpm prune --prod", err);
+	if (skip && !strcmp(skip, "true")) {
+		out_info("Skipping because PNPM_SKIP_PRUNING is '%s'", skip);
+		return 0;
 	}
+	return pnpm_prune(be, pnpm, pnpm_version, err);
 }
+
+/*
+ * Heroku's WEB_CONCURRENCY.sh, rewritten: the dyno's memory (the cgroup
+ * limit, bounded to the largest dyno) divided by WEB_MEMORY (512 MB, 2048 MB
+ * above 16 GB), between 1 and 200 (beyond that, 1 with a warning), unless the
+ * app sets WEB_CONCURRENCY itself.
+ */
+static const char web_concurrency[] =
+	"# Written by slugc: WEB_CONCURRENCY from the dyno's memory, as heroku-buildpack-nodejs does.\n"
+	"slugc_memory_mb() {\n"
+	"  if [ -e /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then\n"
+	"    echo $(( $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes) / 1048576 ))\n"
+	"  else\n"
+	"    echo 512\n"
+	"  fi\n"
+	"}\n"
+	"slugc_detected=$(slugc_memory_mb)\n"
+	"if [ \"$slugc_detected\" -gt 129024 ]; then slugc_detected=129024; fi\n"
+	"export MEMORY_AVAILABLE=${MEMORY_AVAILABLE-$slugc_detected}\n"
+	"if [ \"$MEMORY_AVAILABLE\" -gt 16384 ]; then slugc_web=2048; else slugc_web=512; fi\n"
+	"export WEB_MEMORY=${WEB_MEMORY-$slugc_web}\n"
+	"if [ -z \"${WEB_CONCURRENCY}\" ]; then\n"
+	"  slugc_n=$(( MEMORY_AVAILABLE / WEB_MEMORY ))\n"
+	"  if [ \"$slugc_n\" -lt 1 ]; then\n"
+	"    slugc_n=1\n"
+	"  elif [ \"$slugc_n\" -gt 200 ]; then\n"
+	"    slugc_n=1\n"
+	"    echo \"Could not determine a reasonable value for WEB_CONCURRENCY; set it to 1. Please review whether this value is appropriate for your application.\"\n"
+	"  fi\n"
+	"  export WEB_CONCURRENCY=$slugc_n\n"
+	"  export WEB_CONCURRENCY_SET_BY=\"heroku/nodejs\"\n"
+	"fi\n"
+	"if [ \"${LOG_CONCURRENCY-}\" = \"true\" ]; then\n"
+	"  echo \"Detected $MEMORY_AVAILABLE MB available memory, $WEB_MEMORY MB limit per process (WEB_MEMORY)\"\n"
+	"  echo \"Recommending WEB_CONCURRENCY=$WEB_CONCURRENCY\"\n"
+	"fi\n"
+	"unset slugc_detected slugc_web slugc_n\n"
+	"unset -f slugc_memory_mb\n";
+
+/* pnpm 11 checks node_modules against install-time paths before `pnpm run`: warn, do not reinstall. */
+static const char pnpm_profile[] =
+	"export pnpm_config_verify_deps_before_run=\"${pnpm_config_verify_deps_before_run:-warn}\"\n";
 
 static const char profile[] =
 	"# Written by slugc: Node.js on PATH at dyno boot, as heroku-buildpack-nodejs does.\n"
@@ -348,6 +434,8 @@ static int node_build(struct build_env *be, const struct resolved *r, struct err
 	char *yarn_cache = path_join(be->app_cache, "yarn/cache");
 	char *yarn_global = path_join(be->app_cache, "yarn/global");
 	char *pnpm_store = path_join(be->app_cache, "pnpm-store");
+	struct buf pnpm_version = BUF_INIT;
+	long pnpm[3] = { 0, 0, 0 };
 	int ret = -1;
 
 	(void)r;
@@ -362,9 +450,21 @@ static int node_build(struct build_env *be, const struct resolved *r, struct err
 	/* yarn's and pnpm's download caches live in the app's build cache, like npm's. */
 	env_set(&be->env, "YARN_CACHE_FOLDER", yarn_cache);
 	env_set(&be->env, "YARN_GLOBAL_FOLDER", yarn_global);
-	env_set(&be->env, "npm_config_store_dir", pnpm_store);
 	env_set(&be->env, "COREPACK_ENABLE_DOWNLOAD_PROMPT", "0");
 	runtime_path_prepend(&be->env, bin);
+	if (!strcmp(pm, "pnpm")) {
+		const char *version[] = { "corepack", "pnpm", "--version", NULL };
+
+		/* Its store is pnpm's setting only: npm warns about npm_config_* names it does not know. */
+		if (runtime_step_output(be, version, "pnpm --version", &pnpm_version, err) < 0)
+			goto out;
+		buf_rtrim(&pnpm_version);
+		parse_triple(pnpm_version.ptr, pnpm);
+		out_info("Using pnpm %s", pnpm_version.ptr);
+		/* pnpm 11 reads pnpm_config_*, older ones npm_config_* (Heroku sets the same). */
+		env_set(&be->env, pnpm[0] >= 11 ? "pnpm_config_store_dir" : "npm_config_store_dir",
+			pnpm_store);
+	}
 
 	if (detection_fact(d, "script.heroku-prebuild") && run_script(be, pm, "heroku-prebuild", err) < 0)
 		goto out;
@@ -376,11 +476,16 @@ static int node_build(struct build_env *be, const struct resolved *r, struct err
 	} else if (detection_fact(d, "script.build") && run_script(be, pm, "build", err) < 0) {
 		goto out;
 	}
-	if (prune(be, pm, berry, err) < 0)
+	if (prune(be, pm, berry, pnpm, pnpm_version.ptr, err) < 0)
 		goto out;
 	if (detection_fact(d, "script.heroku-cleanup") && run_script(be, pm, "heroku-cleanup", err) < 0)
 		goto out;
-	ret = runtime_write_profile(be->app_dir, "nodejs.sh", profile, err);
+	if (runtime_write_profile(be->app_dir, "nodejs.sh", profile, err) < 0 ||
+	    runtime_write_profile(be->app_dir, "WEB_CONCURRENCY.sh", web_concurrency, err) < 0 ||
+	    (!strcmp(pm, "pnpm") && pnpm[0] >= 11 &&
+	     runtime_write_profile(be->app_dir, "pnpm.sh", pnpm_profile, err) < 0))
+		goto out;
+	ret = 0;
 out:
 	free(bin);
 	free(npm_cache);
@@ -388,5 +493,6 @@ out:
 	free(yarn_cache);
 	free(yarn_global);
 	free(pnpm_store);
+	buf_release(&pnpm_version);
 	return ret;
 }

@@ -255,6 +255,8 @@ int runtime_resolve(const char *lang, const char *requirement, const struct runt
 		return -1;
 	/* A mirror URL may carry credentials: they are for downloading, never for showing. */
 	out->shown_url = url_strip_credentials(out->url);
+	if (o->mirror)
+		out->mirror = url_strip_credentials(o->mirror);
 	if (out->verified_by && url_is_url(out->verified_by)) {
 		char *shown = url_strip_credentials(out->verified_by);
 
@@ -273,6 +275,8 @@ struct json *resolved_json(const struct resolved *r)
 	json_add_str(o, "url", r->shown_url);
 	json_add_str(o, "sha256", r->sha256);
 	json_add_str(o, "verified_by", r->verified_by);
+	if (r->mirror)
+		json_add_str(o, "mirror", r->mirror);
 	return o;
 }
 
@@ -284,6 +288,7 @@ void resolved_release(struct resolved *r)
 	free(r->filename);
 	free(r->sha256);
 	free(r->verified_by);
+	free(r->mirror);
 	strvec_clear(&r->notes);
 	memset(r, 0, sizeof(*r));
 }
@@ -291,9 +296,19 @@ void resolved_release(struct resolved *r)
 int runtime_step(struct build_env *be, const char *const *argv, const char *what,
 		 struct error *err)
 {
+	return runtime_step_output(be, argv, what, NULL, err);
+}
+
+int runtime_step_output(struct build_env *be, const char *const *argv, const char *what,
+			struct buf *out, struct error *err)
+{
 	struct child c = CHILD_INIT;
 	int r;
 
+	if (out) {
+		c.quiet = 1;
+		c.capture = out;
+	}
 	strvec_pushv(&c.argv, argv);
 	strvec_pushv(&c.env, (const char *const *)be->env.v);
 	c.dir = be->app_dir;
@@ -609,6 +624,64 @@ static int cached(const struct runtime_options *o, struct resolved *r, char **ar
 	return 1;
 }
 
+/* "Node.js X is not on the mirror M", with the ways to put it there. */
+static int not_on_mirror(const struct runtime_options *o, const struct resolved *r, const char *why,
+			 struct error *err)
+{
+	char *base = o->mirror ? url_strip_credentials(o->mirror) : NULL;
+
+	error_set(err, "%s %s is not on %s%s%s (%s: %s): add %s to the mirror, or for --offline "
+		  "builds download it elsewhere and run 'slugc cache import %s --url %s%s%s'",
+		  r->runtime->display, r->version, base ? "the mirror '" : "the official download site",
+		  base ? base : "", base ? "'" : "", r->shown_url ? r->shown_url : r->url, why,
+		  r->filename, r->filename, r->shown_url ? r->shown_url : r->url,
+		  r->sha256 ? " --sha256 " : "", r->sha256 ? r->sha256 : "");
+	free(base);
+	return -1;
+}
+
+int runtime_check_available(const struct runtime_options *o, const struct resolved *r,
+			    struct error *err)
+{
+	struct http_request rq = HTTP_REQUEST_INIT;
+	struct http_response rs = HTTP_RESPONSE_INIT;
+	struct http_options ho;
+	struct url u = URL_INIT;
+	char *why = NULL;
+	int ret = -1;
+
+	if (o->offline || (r->sha256 && o->cache && cache_blob_exists(o->cache, r->sha256)))
+		return 0;
+	if (!strncmp(r->url, "file://", 7)) {
+		if (url_parse(&u, r->url, err) < 0)
+			goto out;
+		if (!fs_exists(u.path)) {
+			not_on_mirror(o, r, "no such file", err);
+			goto out;
+		}
+		ret = 0;
+		goto out;
+	}
+	http_opts(o, NULL, &ho);
+	ho.progress = 0;
+	rq.method = "HEAD";
+	rq.url = r->url;
+	rq.idempotent = 1;
+	if (http_request(&rq, &rs, &ho, err) < 0)
+		goto out;
+	if (rs.status >= 200 && rs.status < 300) {
+		ret = 0;
+		goto out;
+	}
+	why = xstrfmt("HTTP %ld", rs.status);
+	not_on_mirror(o, r, why, err);
+out:
+	free(why);
+	url_release(&u);
+	http_response_release(&rs);
+	return ret;
+}
+
 int runtime_fetch(const struct runtime_options *o, struct resolved *r, char **archive,
 		  struct error *err)
 {
@@ -636,6 +709,17 @@ int runtime_fetch(const struct runtime_options *o, struct resolved *r, char **ar
 		goto out;
 	}
 	ret = download(o, r, key, archive, err);
+	if (ret < 0 && err->kind != ERROR_INTERRUPTED) {
+		/* A missing file is the usual reason: say which, and how to add it. */
+		struct error why = ERROR_INIT;
+
+		if (runtime_check_available(o, r, &why) < 0 && strstr(why.msg, "is not on ")) {
+			error_clear(err);
+			*err = why;
+		} else {
+			error_clear(&why);
+		}
+	}
 out:
 	cache_unlock(&lock);
 	free(tmp);

@@ -29,6 +29,7 @@ struct resolved {
 	char *filename;    /* "node-v20.11.1-linux-x64.tar.gz" */
 	char *sha256;      /* 64 hex; NULL when nobody publishes one and none is recorded */
 	char *verified_by; /* what the digest comes from, for the output and the manifest */
+	char *mirror;      /* the mirror base it came from, without credentials; NULL: the official one */
 	struct strvec notes; /* warnings about the choice: LTS cap, wide range, end of life */
 };
 
@@ -84,7 +85,7 @@ const struct runtime *runtime_find(const char *name);
 int runtime_resolve(const char *lang, const char *requirement, const struct runtime_options *o,
 		    struct resolved *out, struct error *err);
 void resolved_release(struct resolved *r);
-/* Its record (name, version, url without credentials, sha256, verified_by), as in the manifest. */
+/* Its record (name, version, url without credentials, sha256, verified_by, mirror), as in the manifest. */
 struct json *resolved_json(const struct resolved *r);
 
 /*
@@ -99,6 +100,15 @@ int runtime_fetch(const struct runtime_options *o, struct resolved *r, char **ar
 		  struct error *err);
 
 /*
+ * Whether the archive r names exists where it would be downloaded from (a
+ * HEAD request, or the file of a file:// mirror), as Heroku's buildpacks
+ * check before downloading: 0 yes (or already cached, or --offline), -1
+ * with "X is not on the mirror M" and how to add it.
+ */
+int runtime_check_available(const struct runtime_options *o, const struct resolved *r,
+			    struct error *err);
+
+/*
  * An index document (index.json, SHASUMS256.txt): from the cache when it is
  * younger than ttl seconds (ttl < 0: cached forever, the document never
  * changes), else fetched and cached; offline, any cached copy; when a fetch
@@ -110,6 +120,9 @@ int runtime_index(const struct runtime_options *o, const char *url, long ttl, si
 /* Run one build step in the app directory with the build environment, its output indented. */
 int runtime_step(struct build_env *be, const char *const *argv, const char *what,
 		 struct error *err);
+/* The same, its output not shown but appended to out (a version, a package list). */
+int runtime_step_output(struct build_env *be, const char *const *argv, const char *what,
+			struct buf *out, struct error *err);
 /* Put dir first on an environment's PATH. */
 void runtime_path_prepend(struct strvec *env, const char *dir);
 /*

@@ -17,7 +17,8 @@ test_expect_success 'compile go-hello from an HTTP mirror, then run it' '
 	expect_exit 0 slugc compile "$EXAMPLES/go-hello" --mirror "$M" -o hello.tgz &&
 	contains out "Resolved go1.19 to go1.19.8" &&
 	contains out "Verified sha256 $INDEX_SHA ($MIRROR_URL/index.json)" &&
-	contains out "Running: go install ." &&
+	contains out "Detected main packages: example.com/go-hello" &&
+	contains out "Running: go install example.com/go-hello" &&
 	equal "$(downloads)" 1 &&
 	equal "$(json hello.json "d[\"process_types\"][\"web\"]")" bin/go-hello &&
 	equal "$(json hello.json "d[\"slugc\"][\"runtimes\"][0][\"sha256\"]")" "$INDEX_SHA" &&
@@ -68,7 +69,7 @@ test_expect_success 'an install spec, a Procfile and a local module dependency' 
 test_expect_success 'a compile error fails the build with the status and the compiler output' '
 	cp -r "$EXAMPLES/go-hello" broken &&
 	echo "func broken() { undefinedThing() }" >>broken/main.go &&
-	expect_error 1 "the Go build failed: '"'"'go install .'"'"' failed with exit status 2" \
+	expect_error 1 "the Go build failed: '"'"'go install example.com/go-hello'"'"' failed with exit status 2" \
 		slugc compile broken --mirror "$M" -o broken.tgz &&
 	contains out "undefined: undefinedThing" && not_contains err "undefinedThing" &&
 	test ! -e broken.tgz && tmpdir_clean
@@ -91,6 +92,9 @@ test_expect_success 'a Go line the index does not have fails clearly' '
 
 test_expect_success 'the real go.dev index format resolves (a 2020 capture)' '
 	mkdir real && cp "$SLUGC_SOURCE_DIR/tests/fixtures/reference/go-dl-index.sample.json" real/index.json &&
+	expect_error 1 "Go go1.13.7 is not on the mirror '"'"'file://$TRASH/real'"'"'" \
+		slugc resolve go 1.13 --mirror "go=file://$TRASH/real" &&
+	: >real/go1.13.7.linux-amd64.tar.gz && : >real/go1.12.16.linux-amd64.tar.gz &&
 	expect_exit 0 slugc resolve go 1.13 --mirror "go=file://$TRASH/real" --json &&
 	equal "$(json out "d[\"version\"]")" go1.13.7 &&
 	equal "$(json out "d[\"url\"]")" "file://$TRASH/real/go1.13.7.linux-amd64.tar.gz" &&
