@@ -20,7 +20,7 @@ test_expect_success 'bash: commands, then each command'"'"'s options' '
 	equal "$(complete_words compile --env | sort | tr "\n" " ")" "--env --env-dir " &&
 	complete_words deploy --a >w && contains w "--app" && contains w "--app-dir" && contains w "--api-url" &&
 	complete_words publish --pro >w && contains w "--process-types" &&
-	complete_words run --ma >w && equal "$(cat w)" "--manifest"
+	complete_words run --man >w && equal "$(cat w)" "--manifest"
 '
 
 test_expect_success 'every command of slugc --help and every option its --help lists is offered, nothing else' '
