@@ -93,8 +93,9 @@ fixture_setup() {
 			exit 0
 		fi
 		rm -f "$dir.key"
+		# A failed build leaves the previous fixture (if any) as it was: builders publish
+		# by rename only on success. Without its key, the next setup tries again.
 		if ! "${fx_build[@]}" "$dir" >"$dir.log" 2>&1; then
-			rm -rf "$dir"
 			if [ "$fx_optional" = 1 ]; then
 				echo "fixture $name: not built, its tests will skip: $(tail -n 1 "$dir.log")"
 				exit 0
