@@ -6,7 +6,7 @@
 # are never packed, so compiling the same tree again gives the same bytes.
 . "$(dirname "$0")/test-lib.sh"
 
-APP_JSON='{"name": "my app", "buildpacks": [{"url": "heroku/ruby"}]}'
+APP_JSON='{"name": "my app", "description": "the app'"'"'s own Heroku app.json"}'
 
 # fresh_app: ./app, the Procfile-only app with Heroku's app.json of its own.
 fresh_app() {
