@@ -42,6 +42,8 @@ void build_release(struct build *b)
 	free(b->work_dir);
 	free(b->app_dir);
 	free(b->manifest_path);
+	free(b->output_abs);
+	free(b->manifest_abs);
 	free(b->source_kind);
 	free(b->source_url);
 	free(b->source_rev);
@@ -141,7 +143,8 @@ int build_run(struct build *b, struct error *err)
 	 * targets: an unwritable output directory fails before any work, and
 	 * nothing appears at the targets until the end.
 	 */
-	if (tempfile_open(&b->slug, b->opt.output, err) < 0 ||
+	if (outputs_check(b, err) < 0 ||
+	    tempfile_open(&b->slug, b->opt.output, err) < 0 ||
 	    tempfile_open(&b->manifest, b->manifest_path, err) < 0)
 		return -1;
 	if (build_prepare_source(b, err) < 0 || run_stage(b, "detect", detect_run, err) < 0)

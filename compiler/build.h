@@ -67,6 +67,8 @@ struct build_options {
 struct build {
 	struct build_options opt;
 	char *manifest_path;
+	char *output_abs;         /* the slug's absolute path, its directory resolved (outputs.c) */
+	char *manifest_abs;       /* the same for the manifest */
 
 	/* source */
 	char *source_kind;        /* "dir", "git" or "tarball" */
@@ -120,6 +122,24 @@ struct build {
 	/* manifest */
 	struct tempfile manifest;
 };
+
+/*
+ * Output paths against the source (outputs.c). outputs_check(), before
+ * anything is written: the default manifest path never replaces a file
+ * slugc did not write, and -o/--manifest never name a file of a local source
+ * other than slugc's own earlier output. outputs_skip() is a tree_copy filter
+ * leaving the outputs and their temporaries out of a copy of the directory
+ * root (absolute, resolved); outputs_inside() says whether there is any.
+ */
+struct outputs_filter {
+	const struct build *b;
+	const char *root;
+};
+int outputs_check(struct build *b, struct error *err);
+int outputs_inside(const struct build *b, const char *root);
+int outputs_skip(void *ctx, const char *relpath, int is_dir, struct error *err);
+/* The file is a manifest slugc wrote: a JSON object with a "slugc" object. */
+int outputs_is_manifest(const char *path);
 
 void build_init(struct build *b, const struct build_options *opt);
 void build_release(struct build *b);

@@ -57,10 +57,21 @@ static char *app_root(struct build *b, const char *root, struct error *err)
 static int from_directory(struct build *b, const char *real, struct error *err)
 {
 	char *root = app_root(b, real, err);
+	char resolved[PATH_MAX];
+	struct outputs_filter of = { b, resolved };
+	int r;
 
 	if (!root)
 		return -1;
 	b->source_kind = xstrdup("dir");
+	/* The slug or manifest is written inside the app: copy it without them (outputs.c). */
+	if (outputs_inside(b, root) && realpath(root, resolved)) {
+		out_step("Copying source from %s (without the slug and manifest written into it)",
+			 b->opt.source);
+		r = copy_directory(b, root, outputs_skip, &of, err);
+		free(root);
+		return r;
+	}
 	/*
 	 * Not copied yet: an app with nothing to build is packed straight from
 	 * here (read only); the runtimes stage copies it when something is built.
@@ -83,11 +94,15 @@ struct worktree_filter {
 	struct gitrepo *repo;
 	const char *prefix; /* --app-dir, relative to the work tree */
 	struct buf path;
+	struct outputs_filter outputs; /* root NULL: no output inside */
 };
 
 static int worktree_skip(void *ctx, const char *relpath, int is_dir, struct error *err)
 {
 	struct worktree_filter *f = ctx;
+
+	if (f->outputs.root && outputs_skip(&f->outputs, relpath, is_dir, err))
+		return 1;
 
 	buf_reset(&f->path);
 	if (f->prefix)
@@ -98,10 +113,10 @@ static int worktree_skip(void *ctx, const char *relpath, int is_dir, struct erro
 
 static int from_worktree(struct build *b, struct error *err)
 {
-	struct worktree_filter f = { NULL, b->app_subdir, BUF_INIT };
+	struct worktree_filter f = { NULL, b->app_subdir, BUF_INIT, { b, NULL } };
 	struct git_commit_info c;
 	struct error none = ERROR_INIT;
-	char *root = NULL;
+	char *root = NULL, resolved[PATH_MAX];
 	int ret = -1;
 
 	if (gitrepo_open(&f.repo, b->opt.source, err) < 0)
@@ -122,6 +137,8 @@ static int from_worktree(struct build *b, struct error *err)
 	root = app_root(b, gitrepo_workdir(f.repo), err);
 	if (!root)
 		goto out;
+	if (outputs_inside(b, root) && realpath(root, resolved))
+		f.outputs.root = resolved;
 	out_step("Copying the work tree of %s, uncommitted files included", b->opt.source);
 	ret = copy_directory(b, root, worktree_skip, &f, err);
 out:

@@ -530,6 +530,12 @@ int runtime_index(const struct runtime_options *o, const char *url, long ttl, si
 				 "network access, or use a file:// mirror", url);
 	http_opts(o, NULL, &ho);
 	ho.progress = 0;
+	/*
+	 * http_get() appends: the caller's buffer may still hold the previous
+	 * document (index.json before SHASUMS256.txt), and what is cached must
+	 * be exactly the bytes fetched.
+	 */
+	buf_reset(out);
 	if (http_get(url, max, &ho, out, &ferr) < 0) {
 		/* A stale copy beats no build: the archive digests it lists are still checked. */
 		if (cache_index_get(o->cache, key, -1, out)) {

@@ -112,7 +112,8 @@ int runtime_check_available(const struct runtime_options *o, const struct resolv
  * An index document (index.json, SHASUMS256.txt): from the cache when it is
  * younger than ttl seconds (ttl < 0: cached forever, the document never
  * changes), else fetched and cached; offline, any cached copy; when a fetch
- * fails, a stale copy with a warning.
+ * fails, a stale copy with a warning. out is replaced, never appended to: it
+ * holds exactly the document, which is what is cached.
  */
 int runtime_index(const struct runtime_options *o, const char *url, long ttl, size_t max,
 		  struct buf *out, struct error *err);

@@ -4,6 +4,7 @@
 . "$(dirname "$0")/test-lib.sh"
 use_node_mirror || { echo "cannot build the Node.js mirror"; exit 99; }
 use_ruby_mirror || { echo "cannot build the Ruby mirror"; exit 99; }
+use_ruby_app || { echo "cannot build the Ruby app"; exit 99; }
 FIX="$SLUGC_SOURCE_DIR/tests/fixtures/detect"
 
 test_expect_success 'one language per line' '
@@ -49,7 +50,7 @@ test_expect_success 'compile: defaults when there is no Procfile, with a warning
 '
 
 test_expect_success 'compile: the Procfile wins over the defaults, which fill in the rest' '
-	cp -r "$EXAMPLES/ruby-hello" rack && echo "web: bundle exec rackup -p \$PORT" >rack/Procfile &&
+	cp -r "$RUBY_APP" rack && echo "web: bundle exec rackup -p \$PORT" >rack/Procfile &&
 	slugc compile rack -o r.tgz -q &&
 	equal "$(json r.json "d[\"process_types\"][\"web\"]")" "bundle exec rackup -p \$PORT" &&
 	equal "$(json r.json "d[\"process_types\"][\"console\"]")" "bundle exec irb" &&
@@ -58,7 +59,7 @@ test_expect_success 'compile: the Procfile wins over the defaults, which fill in
 '
 
 test_expect_success 'compile: several languages, primary last' '
-	cp -r "$EXAMPLES/ruby-hello" multi && cp "$EXAMPLES/node-hello/package.json" multi/ &&
+	cp -r "$RUBY_APP" multi && cp "$EXAMPLES/node-hello/package.json" multi/ &&
 	expect_exit 0 slugc compile multi -o m.tgz &&
 	equal "$(json m.json "d[\"slugc\"][\"buildpacks\"]")" "[\"nodejs\", \"ruby\"]" &&
 	equal "$(json m.json "d[\"buildpack_provided_description\"]")" "Ruby/Rack" &&

@@ -6,16 +6,17 @@
 . "$(dirname "$0")/test-lib.sh"
 
 use_ruby_mirror || { echo "cannot build the Ruby mirror"; exit 99; }
+use_ruby_app || { echo "cannot build the Ruby app"; exit 99; }
 unset SLUGC_MIRROR_RUBY
 cp -r "$RUBY_MIRROR" "$TRASH/bucket"
 start_mirror "$TRASH/bucket" || exit 99
 M="ruby=$MIRROR_URL"
-TARBALL=/heroku-24/amd64/ruby-3.1.2.tgz
+TARBALL=/heroku-24/amd64/ruby-$RUBY_V.tgz
 RUBY_SHA=$(sha256sum "bucket$TARBALL" | cut -d" " -f1)
 downloads() { grep -c "^GET $TARBALL 20[06]" "$MIRROR_LOG"; }
 
 test_expect_success 'compile ruby-hello from an HTTP mirror: first use records the digest' '
-	expect_exit 0 slugc compile "$EXAMPLES/ruby-hello" --mirror "$M" -o hello.tgz &&
+	expect_exit 0 slugc compile "$RUBY_APP" --mirror "$M" -o hello.tgz &&
 	contains out "Downloading $MIRROR_URL$TARBALL" &&
 	contains out "Recorded sha256 $RUBY_SHA (trust on first use" &&
 	contains out "Installing rack 2.2.22" &&
@@ -26,7 +27,7 @@ test_expect_success 'compile ruby-hello from an HTTP mirror: first use records t
 	equal "$(json hello.json "d[\"slugc\"][\"runtimes\"][0][\"verified_by\"]")" \
 		"trust on first use: first download, digest recorded" &&
 	slugtool names hello.tgz >names &&
-	contains names "./app/vendor/ruby-3.1.2/bin/ruby" &&
+	contains names "./app/vendor/ruby-$RUBY_V/bin/ruby" &&
 	contains names "./app/vendor/bundle/ruby/3.1.0/gems/rack-2.2.22/lib/rack.rb" &&
 	contains names "./app/.profile.d/ruby.sh"
 '
@@ -38,12 +39,12 @@ test_expect_success 'the Rack app runs with the packaged Ruby and gems' '
 	equal "$(curl -fsS "http://127.0.0.1:$port/")" "Hello World" &&
 	kill -INT $pid && { wait $pid || true; } &&
 	expect_exit 0 slugc run hello.tgz -- "command -v ruby; ruby -e \"puts RUBY_VERSION\"" &&
-	grep -q "/app/vendor/ruby-3.1.2/bin/ruby$" out && grep -q "^3.1.2$" out
+	grep -q "/app/vendor/ruby-$RUBY_V/bin/ruby$" out && grep -qx "$RUBY_V" out
 '
 
 test_expect_success 'a second compile: no download, the recorded digest, the kept bundle, same bytes' '
 	: >"$MIRROR_LOG" &&
-	expect_exit 0 slugc compile "$EXAMPLES/ruby-hello" --mirror "$M" -o again.tgz &&
+	expect_exit 0 slugc compile "$RUBY_APP" --mirror "$M" -o again.tgz &&
 	equal "$(downloads)" 0 &&
 	contains out "Restored vendor/bundle from the build cache" &&
 	contains out "Using rack 2.2.22" && not_contains out "Installing rack" &&
@@ -58,14 +59,14 @@ test_expect_success 'a changed file at the same URL is refused once a digest is 
 	printf "\\0" >>"bucket$TARBALL" &&
 	changed=$(sha256sum "bucket$TARBALL" | cut -d" " -f1) &&
 	expect_error 1 "the download of '"'"'$MIRROR_URL$TARBALL'"'"' has sha256 $changed, but the digest recorded on first use says $RUBY_SHA; deleted it" \
-		slugc compile "$EXAMPLES/ruby-hello" --mirror "$M" -o changed.tgz &&
+		slugc compile "$RUBY_APP" --mirror "$M" -o changed.tgz &&
 	test ! -e changed.tgz &&
 	test -z "$(ls -A "$HOME/.cache/slugc/blobs/sha256")"
 '
 
 test_expect_success 'forgetting the record (cache prune --tofu) trusts the new file' '
 	expect_exit 0 slugc cache prune --all --tofu &&
-	expect_exit 0 slugc resolve ruby 3.1.2 --mirror "$M" &&
+	expect_exit 0 slugc resolve ruby "$RUBY_V" --mirror "$M" &&
 	contains out "trust on first use" &&
 	cp original.tgz "bucket$TARBALL"
 '
@@ -73,19 +74,19 @@ test_expect_success 'forgetting the record (cache prune --tofu) trusts the new f
 test_expect_success '--runtime-sha256 pins the digest: a wrong pin fails, naming both' '
 	wrong=0000000000000000000000000000000000000000000000000000000000000000 &&
 	expect_error 1 "has sha256 $RUBY_SHA, but the pin given with --runtime-sha256 says $wrong" \
-		slugc compile "$EXAMPLES/ruby-hello" --mirror "$M" --runtime-sha256 "ruby=$wrong" -o pinned.tgz &&
-	expect_exit 0 slugc compile "$EXAMPLES/ruby-hello" --mirror "$M" --runtime-sha256 "ruby=$RUBY_SHA" -o pinned.tgz &&
+		slugc compile "$RUBY_APP" --mirror "$M" --runtime-sha256 "ruby=$wrong" -o pinned.tgz &&
+	expect_exit 0 slugc compile "$RUBY_APP" --mirror "$M" --runtime-sha256 "ruby=$RUBY_SHA" -o pinned.tgz &&
 	contains out "Verified sha256 $RUBY_SHA (the pin given with --runtime-sha256)" &&
 	expect_error 2 "--runtime-sha256 ruby=xyz is not 64 lowercase hex digits" \
-		slugc compile "$EXAMPLES/ruby-hello" --runtime-sha256 ruby=xyz
+		slugc compile "$RUBY_APP" --runtime-sha256 ruby=xyz
 '
 
 test_expect_success 'an inventory.toml in the app pins it, through the mirror' '
-	cp -r "$EXAMPLES/ruby-hello" inv-app &&
+	cp -r "$RUBY_APP" inv-app &&
 	cat >inv-app/inventory.toml <<-EOF &&
 	# Heroku libherokubuildpack inventory format
 	[[artifacts]]
-	version = "3.1.2"
+	version = "$RUBY_V"
 	os = "linux"
 	arch = "amd64"
 	url = "https://heroku-buildpack-ruby.s3.dualstack.us-east-1.amazonaws.com$TARBALL"
@@ -96,18 +97,18 @@ test_expect_success 'an inventory.toml in the app pins it, through the mirror' '
 	sed -i "s/sha256:$RUBY_SHA/sha256:$(echo "$RUBY_SHA" | tr 0-9a-f 1-9a-f0)/" inv-app/inventory.toml &&
 	expect_error 1 "the pin in the app'"'"'s inventory.toml says" \
 		slugc compile inv-app --mirror "$M" --cache-dir "$TRASH/c3" -o inv2.tgz &&
-	expect_exit 0 slugc resolve ruby 3.1.2 --mirror "$M" --inventory inv-app/inventory.toml &&
+	expect_exit 0 slugc resolve ruby "$RUBY_V" --mirror "$M" --inventory inv-app/inventory.toml &&
 	contains out "the pin in inv-app/inventory.toml"
 '
 
 test_expect_success 'resolve follows the stack layout; inexact versions fail clearly' '
-	expect_exit 0 slugc resolve ruby 3.1.2 --mirror "$M" --stack heroku-22 &&
-	contains out "url       $MIRROR_URL/heroku-22/ruby-3.1.2.tgz" &&
+	expect_exit 0 slugc resolve ruby "$RUBY_V" --mirror "$M" --stack heroku-22 &&
+	contains out "url       $MIRROR_URL/heroku-22/ruby-$RUBY_V.tgz" &&
 	expect_error 1 "Ruby '"'"'3.1'"'"' is not an exact version" slugc resolve ruby 3.1 --mirror "$M"
 '
 
 test_expect_success 'a gem that cannot be installed fails the build; its output shown once' '
-	cp -r "$EXAMPLES/ruby-hello" broken &&
+	cp -r "$RUBY_APP" broken &&
 	echo "gem \"not-a-real-gem-xyz\"" >>broken/Gemfile && rm broken/Gemfile.lock &&
 	expect_error 1 "the Ruby build failed: '"'"'bundle install --local'"'"' failed with exit status" \
 		slugc compile broken --mirror "$M" -o broken.tgz &&

@@ -60,12 +60,12 @@ test_expect_success 'compile node-hello, publish it: v1 holds the slug, byte for
 	slug=$(json v1.json "d[\"slug\"][\"id\"]") &&
 	equal "$(json v1.json "d[\"status\"]")" succeeded &&
 	equal "$(json v1.json "d[\"description\"]")" "Deploy $(git -C "$TRASH/repo" rev-parse HEAD | cut -c1-8)" &&
-	api "/apps/staging/slugs/$slug" >slug.json &&
-	equal "$(json slug.json "d[\"process_types\"]")" "$(json hello.json "d[\"process_types\"]")" &&
-	equal "$(json slug.json "d[\"commit\"]")" "$(json hello.json "d[\"commit\"]")" &&
-	equal "$(json slug.json "d[\"commit\"]")" "$(git -C "$TRASH/repo" rev-parse HEAD)" &&
-	equal "$(json slug.json "d[\"checksum\"]")" "$(json hello.json "d[\"checksum\"]")" &&
-	equal "$(json slug.json "d[\"stack\"][\"name\"]")" heroku-24 &&
+	api "/apps/staging/slugs/$slug" >api-slug.json &&
+	equal "$(json api-slug.json "d[\"process_types\"]")" "$(json hello.json "d[\"process_types\"]")" &&
+	equal "$(json api-slug.json "d[\"commit\"]")" "$(json hello.json "d[\"commit\"]")" &&
+	equal "$(json api-slug.json "d[\"commit\"]")" "$(git -C "$TRASH/repo" rev-parse HEAD)" &&
+	equal "$(json api-slug.json "d[\"checksum\"]")" "$(json hello.json "d[\"checksum\"]")" &&
+	equal "$(json api-slug.json "d[\"stack\"][\"name\"]")" heroku-24 &&
 	curl -fsS "$PLATFORM_URL/blobs/$slug" -o blob.tgz &&
 	cmp blob.tgz hello.tgz &&
 	jq -r "select(.method == \"PUT\") | .headers[\"content-type\"] // \"none\"" "$LOG" >ctype &&

@@ -23,7 +23,8 @@ TRASH=$(mktemp -d "${TMPDIR:-/tmp}/slugc-$TEST_NAME.XXXXXX")
 EXAMPLES="$SLUGC_SOURCE_DIR/examples"
 # A Procfile-only app: no runtime to install, for tests about packing and sources.
 STATIC="$SLUGC_SOURCE_DIR/tests/fixtures/apps/static"
-# Built once per build tree and shared by the test scripts (runtime mirrors, npm packages).
+# Shared fixtures (runtime mirrors, npm packages): built once per build tree by ctest's
+# setup tests, read by the test scripts (tests/lib/fixtures.sh, tests/lib/README.md).
 : "${SLUGC_TEST_CACHE:=$SLUGC_SOURCE_DIR/build/test-cache}"
 export TMPDIR="$TRASH/tmp" HOME="$TRASH/home"
 mkdir -p "$TMPDIR" "$HOME"
@@ -202,24 +203,22 @@ wait_for_http() {
 	return 1
 }
 
-# --- runtime mirrors, built from this machine's runtimes (tests/lib/) ---
+# --- shared fixtures: runtime mirrors built from this machine's runtimes (tests/lib/) ---
 
-# build_mirror NAME SCRIPT [ARGS]: $SLUGC_TEST_CACHE/NAME, built once (under a lock) by SCRIPT.
+# shellcheck source=../lib/fixtures.sh
+. "$SLUGC_SOURCE_DIR/tests/lib/fixtures.sh"
+
+# build_mirror NAME: the shared fixture $SLUGC_TEST_CACHE/NAME (tests/lib/fixtures.sh). Under
+# ctest its setup test fixture_NAME built it and this only checks it is there (the test says
+# FIXTURES_REQUIRED NAME in tests/CMakeLists.txt); standalone, it is built under a lock.
 build_mirror() {
-	local name=$1 script=$2 dir="$SLUGC_TEST_CACHE/$1"
-	shift 2
-	if [ ! -d "$dir" ]; then
-		mkdir -p "$SLUGC_TEST_CACHE"
-		flock "$SLUGC_TEST_CACHE/$name.lock" bash -c '[ -d "$1" ] || bash "$2" "${@:3}" "$1" >/dev/null' \
-			_ "$dir" "$SLUGC_SOURCE_DIR/tests/lib/$script" "$@" || return 1
-	fi
-	echo "$dir"
+	fixture_need "$1"
 }
 
 # use_node_mirror: compile gets Node.js from a file:// mirror in nodejs.org's layout
 # (v20 as itself, relabelled copies as v16..v24); sets NODE_MIRROR to its directory.
 use_node_mirror() {
-	NODE_MIRROR=$(build_mirror node-mirror make-node-mirror.sh) || return 1
+	NODE_MIRROR=$(build_mirror node-mirror) || return 1
 	export SLUGC_MIRROR_NODEJS="file://$NODE_MIRROR"
 }
 
@@ -237,15 +236,23 @@ serve_node_mirror() {
 # use_go_mirror: the same for Go (go.dev's JSON index + dl.google.com files; go1.19.8
 # only); sets GO_MIRROR.
 use_go_mirror() {
-	GO_MIRROR=$(build_mirror go-mirror make-go-mirror.sh) || return 1
+	GO_MIRROR=$(build_mirror go-mirror) || return 1
 	export SLUGC_MIRROR_GO="file://$GO_MIRROR"
 }
 
-# use_ruby_mirror: the same for Ruby (Heroku's bucket layout, ruby 3.1.2, Debian bookworm's, for
-# heroku-24 and heroku-22); sets RUBY_MIRROR.
+# use_ruby_mirror: the same for Ruby (Heroku's bucket layout, this machine's ruby for
+# heroku-24); sets RUBY_MIRROR.
 use_ruby_mirror() {
-	RUBY_MIRROR=$(build_mirror ruby-mirror make-ruby-mirror.sh) || return 1
+	RUBY_MIRROR=$(build_mirror ruby-mirror) || return 1
 	export SLUGC_MIRROR_RUBY="file://$RUBY_MIRROR"
+}
+
+# use_ruby_app: RUBY_APP, examples/ruby-hello asking for the Ruby the mirror has (this
+# machine's; tests/lib/make-ruby-app.sh), and RUBY_V, that version.
+use_ruby_app() {
+	RUBY_APP=$(build_mirror ruby-app) || return 1
+	RUBY_V=$(sed -n 's/^ruby "\(.*\)"$/\1/p' "$RUBY_APP/Gemfile")
+	[ -n "$RUBY_V" ] || { echo "no ruby line in $RUBY_APP/Gemfile"; return 1; }
 }
 
 # --- assertions (each prints why it failed) ---

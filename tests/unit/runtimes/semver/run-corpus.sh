@@ -3,7 +3,8 @@
 #
 #   run-corpus.sh UNIT_BINARY CACHE_DIR
 #
-# Installs the `semver` npm package into $SLUGC_TEST_CACHE (or CACHE_DIR) once,
+# Uses the `semver` npm package installed in $SLUGC_TEST_CACHE (or CACHE_DIR) by the
+# shared fixture semver-npm (tests/lib/fixtures.sh; installed here when run outside ctest),
 # verifies the expectations in the table files with it (check-tables.js),
 # generates the corpus of ranges with its maxSatisfying answers (gen-corpus.js,
 # deterministic; kept in the cache keyed by the generator, its data and the
@@ -38,18 +39,17 @@ for tool in node npm sha256sum; do
 	fi
 done
 
-mkdir -p "$cache/npm"
-pkg=$cache/npm/node_modules/semver
+# The package is the shared fixture semver-npm (tests/lib/fixtures.sh): under ctest its
+# setup test installed it; standalone, install it here (under the fixture's lock).
+pkg=$cache/semver-npm/node_modules/semver
 want=${spec#semver@}
+if [ "${SLUGC_TEST_FIXTURES:-}" != prebuilt ]; then
+	SLUGC_TEST_CACHE=$cache SLUGC_SEMVER_SPEC=$spec bash "$here/../../../lib/fixtures.sh" setup semver-npm >&2 ||
+		skip "cannot install $spec from the npm registry"
+fi
 have=$(node -p "require('$pkg/package.json').version" 2>/dev/null || true)
 if [ "$have" != "$want" ]; then
-	echo "run-corpus: installing $spec into $cache/npm"
-	if ! npm install --prefix "$cache/npm" --cache "$cache/npm-cache" --prefer-offline \
-		--no-audit --no-fund --no-update-notifier --loglevel=error \
-		--fetch-retries=2 --fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=10000 \
-		"$spec" >&2; then
-		skip "cannot install $spec from the npm registry"
-	fi
+	skip "$spec is not installed in $cache/semver-npm (the fixture semver-npm: see $cache/semver-npm.log)"
 fi
 version=$(node -p "require('$pkg/package.json').version")
 
@@ -59,8 +59,8 @@ key=$(cat "$here/gen-corpus.js" "$here/../../../fixtures/reference/nodejs-dist-i
 	"$here/../../../fixtures/reference/heroku-buildpack-nodejs-inventory-node.toml" | sha256sum | cut -c1-16)
 corpus=$cache/semver-corpus-$version-$key.txt
 if [ ! -s "$corpus" ]; then
-	node "$here/gen-corpus.js" "$pkg" "$corpus.tmp"
-	mv "$corpus.tmp" "$corpus"
+	node "$here/gen-corpus.js" "$pkg" "$corpus.tmp.$$"
+	mv "$corpus.tmp.$$" "$corpus"
 fi
 echo "run-corpus: $corpus"
 "$bin" --corpus "$corpus"
