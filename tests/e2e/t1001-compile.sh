@@ -33,7 +33,7 @@ test_expect_success 'the manifest has exactly the fields of DESIGN.md' '
 	equal "$(json s.json "sorted(d)")" \
 		"[\"buildpack_provided_description\", \"checksum\", \"commit\", \"commit_description\", \"process_types\", \"size\", \"slugc\", \"stack\"]" &&
 	equal "$(json s.json "sorted(d[\"slugc\"])")" \
-		"[\"buildpacks\", \"compression_level\", \"detected\", \"files\", \"runtimes\", \"source\", \"source_date_epoch\", \"version\"]" &&
+		"[\"buildpacks\", \"compression_level\", \"detected\", \"entries\", \"files\", \"rebuild\", \"runtimes\", \"source\", \"source_date_epoch\", \"unpacked_size\", \"version\"]" &&
 	equal "$(json s.json "d[\"buildpack_provided_description\"]")" "Node.js" &&
 	equal "$(json s.json "d[\"slugc\"][\"buildpacks\"]")" "[\"nodejs\"]" &&
 	equal "$(json s.json "d[\"slugc\"][\"detected\"][0][\"requirement\"]")" "20.x" &&

@@ -33,8 +33,13 @@ test_expect_success 'nothing recognisable: Heroku'"'"'s wording' '
 '
 
 test_expect_success 'no Procfile and no default process type' '
-	mkdir bad4b && echo "{}" >bad4b/package.json &&
-	compile_refused "no Procfile in '"'"'bad4b'"'"' and no default process type for Node.js" bad4b
+	# Heroku offers Node.js apps "web: npm start" always: a buildpack that offers nothing.
+	mkdir -p bad4b bp4/bin && echo hi >bad4b/index.txt &&
+	printf "#!/bin/sh\necho Empty\n" >bp4/bin/detect &&
+	printf "#!/bin/sh\nexit 0\n" >bp4/bin/compile &&
+	printf "#!/bin/sh\necho \"--- {}\"\n" >bp4/bin/release && chmod +x bp4/bin/* &&
+	compile_refused "no Procfile in '"'"'bad4b'"'"' and no default process type for Empty" \
+		bad4b --buildpack "$PWD/bp4"
 '
 
 test_expect_success 'symlink pointing outside the tree names the link' '
