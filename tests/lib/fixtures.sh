@@ -41,7 +41,8 @@ fixture_recipe() {
 		fx_probe='go version'
 		fx_files+=" $FIXTURES_LIB/make-go-mirror.sh" ;;
 	ruby-mirror)
-		fx_build=(bash "$FIXTURES_LIB/make-ruby-mirror.sh")
+		# Both stack layouts: heroku-24's <stack>/<arch>/ and heroku-22's <stack>/.
+		fx_build=(bash -c 'exec bash "$0" "$1" heroku-24 heroku-22' "$FIXTURES_LIB/make-ruby-mirror.sh")
 		fx_probe='ruby -e "print RUBY_DESCRIPTION"; dpkg-query -W ruby3.1 libruby3.1 2>/dev/null || true'
 		fx_files+=" $FIXTURES_LIB/make-ruby-mirror.sh" ;;
 	ruby-app)
