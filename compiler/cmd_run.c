@@ -24,6 +24,7 @@
 #include "output.h"
 #include "path.h"
 #include "procfile.h"
+#include "sig.h"
 #include "xalloc.h"
 
 static const char usage[] =
@@ -223,10 +224,11 @@ int cmd_run(int argc, char **argv, struct error *err)
 			err->status = c.status;
 		}
 		/*
-		 * Stopped by the signal we passed on (a dyno's SIGTERM): the
+		 * Stopped by the one signal we passed on (a dyno's SIGTERM): the
 		 * expected end, not an error to report. main() still re-raises it.
+		 * A second signal made us kill the group: that is reported.
 		 */
-		if (err->kind == ERROR_INTERRUPTED)
+		if (err->kind == ERROR_INTERRUPTED && sig_count() == 1)
 			err->msg[0] = '\0';
 		goto out;
 	}

@@ -7,13 +7,15 @@
 # then hid the checksum line and every resolve failed.
 . "$(dirname "$0")/test-lib.sh"
 
-# A tiny mirror in nodejs.org's layout: one release, no tarball (resolve needs none).
+# A tiny mirror in nodejs.org's layout: one release, its tarball an empty file (resolve
+# only checks that it exists).
 SUM=1111111111111111111111111111111111111111111111111111111111111111
 mkdir -p dist/v20.1.0
 printf '[{"version":"v20.1.0","date":"2023-04-18","files":["linux-x64","linux-arm64"],"lts":false}]' \
 	>dist/index.json
 printf '%s  node-v20.1.0-linux-x64.tar.gz\n%s  node-v20.1.0-linux-arm64.tar.gz\n' "$SUM" "$SUM" \
 	>dist/v20.1.0/SHASUMS256.txt
+: >dist/v20.1.0/node-v20.1.0-linux-x64.tar.gz
 start_mirror "$TRASH/dist" || exit 99
 M="nodejs=$MIRROR_URL"
 INDEX="$HOME/.cache/slugc/index"
@@ -49,6 +51,7 @@ test_expect_success 'a stale index refetched over a cached one is cached exactly
 		>dist/index.json &&
 	mkdir -p dist/v20.2.0 &&
 	printf "%s  node-v20.2.0-linux-x64.tar.gz" "$SUM" >dist/v20.2.0/SHASUMS256.txt &&
+	: >dist/v20.2.0/node-v20.2.0-linux-x64.tar.gz &&
 	expect_exit 0 slugc resolve nodejs 20.x --mirror "$M" &&
 	contains out "20.2.0" &&
 	cmp "$(cached "$MIRROR_URL/index.json")" dist/index.json &&

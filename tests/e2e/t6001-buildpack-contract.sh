@@ -71,8 +71,11 @@ make_buildpack bp-fail "echo Failing" 'echo "step one"; echo "it broke here" >&2
 test_expect_success 'a failing compile fails the build with its exit status and last lines' '
 	compile_refused "exit status 3" app --buildpack ./bp-fail &&
 	contains err.lines "buildpack '"'"'./bp-fail'"'"' failed" &&
-	contains err.lines "it broke here" &&
-	contains out "step one"
+	contains out "step one" && contains out "it broke here" &&
+	not_contains err.lines "it broke here" &&
+	# With -q nothing was shown as it ran: the last lines join the error line.
+	compile_refused "exit status 3" app -q --buildpack ./bp-fail &&
+	contains err.lines "it broke here"
 '
 
 make_buildpack bp-release "exit 0" 'true' "cat <<'YAML'
