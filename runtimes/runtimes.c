@@ -250,13 +250,13 @@ int runtime_resolve(const char *lang, const char *requirement, const struct runt
 	}
 	out->runtime = rt;
 	r = rt->resolve(o, requirement, out, err) < 0 || apply_pins(o, out, err) < 0 ? -1 : 0;
-	free(base);
+	/* A mirror URL may carry credentials: they are for downloading, never for showing. */
+	if (!r && o->mirror)
+		out->mirror = url_strip_credentials(o->mirror);
+	free(base); /* o may point at trimmed, whose mirror is base: not used below */
 	if (r < 0)
 		return -1;
-	/* A mirror URL may carry credentials: they are for downloading, never for showing. */
 	out->shown_url = url_strip_credentials(out->url);
-	if (o->mirror)
-		out->mirror = url_strip_credentials(o->mirror);
 	if (out->verified_by && url_is_url(out->verified_by)) {
 		char *shown = url_strip_credentials(out->verified_by);
 
