@@ -30,8 +30,8 @@ the peers pack), every round runs, in this order, with GNU time around each:
     code-change  web.js edited (a new line, never seen before), warm cache
     warm         nothing changed since code-change's build, warm cache
     cold         the same source, an empty cache dir
-    lockfile     package.json + package-lock.json with a dependency added (even
-                 rounds) or removed (odd rounds), from a copy of the warm cache
+    lockfile     package.json + package-lock.json with a dependency added (rounds
+                 1, 3, ...) or removed (rounds 2, 4, ...), from a copy of the warm cache
                  (restored afterwards, so no round sees another's lockfile)
     pigz -6      tar --sort=name ... -cf - SLUGTREE | pigz -6 -n
     gzip -6      tar --sort=name ... -cf - SLUGTREE | gzip -6 -n
