@@ -54,6 +54,12 @@ int cmd_one_operand(int argc, char **argv, const char *cmd, const char *what, st
  * the full option. Every command parses through this.
  */
 int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+/*
+ * Whether the command line being parsed asks for --json (an option of this
+ * command, not an option's value): main() then writes a usage error found
+ * while parsing options as the JSON error document too.
+ */
+int cmd_json_asked(void);
 /* The name in names[] within two edits of word (a typo), or NULL. */
 const char *cmd_suggest(const char *word, const char *const *names, size_t nr);
 /* Turn cmd_getopt's '?' or ':' for argv into a usage error ("did you mean" for a typo). */

@@ -42,12 +42,74 @@ static const struct option *last_longopts;
 static const char *abbrev_full;      /* the option an abbreviation stood for */
 static char abbrev_given[64];        /* the abbreviation as written */
 
+static int json_asked;                /* the command line asks for --json */
+
+/* The row of longopts named name[0..n), or NULL. */
+static const struct option *long_named(const struct option *longopts, const char *name, size_t n)
+{
+	for (; longopts && longopts->name; longopts++)
+		if (strlen(longopts->name) == n && !strncmp(longopts->name, name, n))
+			return longopts;
+	return NULL;
+}
+
+/*
+ * Whether argv has "--json" as an option of a command that takes one: a
+ * usage error found before the option itself is parsed must still come as
+ * JSON. Option values are skipped ("--app --json" names an app), and "--"
+ * ends the options, as for getopt.
+ */
+static int scan_json(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+	int i;
+
+	if (!long_named(longopts, "json", 4))
+		return 0;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *p, *s;
+		const struct option *o;
+
+		if (!strcmp(a, "--"))
+			return 0;
+		if (!strncmp(a, "--", 2)) {
+			size_t n = strcspn(a + 2, "=");
+
+			if (!strcmp(a, "--json"))
+				return 1;
+			o = long_named(longopts, a + 2, n);
+			if (o && o->has_arg == required_argument && !a[2 + n])
+				i++;
+			continue;
+		}
+		if (a[0] != '-' || !a[1])
+			continue;
+		/* A cluster of short options; one that takes a value ends it, or takes the next word. */
+		for (p = a + 1; *p; p++) {
+			s = *p != ':' ? strchr(shortopts, *p) : NULL;
+			if (s && s[1] == ':') {
+				if (!p[1])
+					i++;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+int cmd_json_asked(void)
+{
+	return json_asked;
+}
+
 int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
 {
 	const char *elem, *name;
 	size_t n;
 	int idx = -1, c;
 
+	/* Each command resets optind to 0 before its first call. */
+	if (optind == 0)
+		json_asked = scan_json(argc, argv, shortopts, longopts);
 	last_longopts = longopts;
 	abbrev_full = NULL;
 	c = getopt_long(argc, argv, shortopts, longopts, &idx);

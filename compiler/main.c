@@ -162,7 +162,9 @@ int main(int argc, char **argv)
 		if (err.msg[0])
 			out_error(cmdname, &err);
 		status = error_exit_code(&err);
-		if (out_json_mode() && !out_json_written() && err.kind != ERROR_INTERRUPTED)
+		/* Also for a usage error found before --json itself was parsed. */
+		if ((out_json_mode() || (err.kind == ERROR_USAGE && cmd_json_asked())) &&
+		    !out_json_written() && err.kind != ERROR_INTERRUPTED)
 			json_error(cmdname, &err, status);
 	}
 	regex_cleanup();
