@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,7 +41,34 @@ struct packer {
 	int cb_failed;
 	struct buf path, link, lookup, stored;
 	unsigned char *chunk;
+	uint64_t total_bytes, total_files; /* for the progress bar (opts->progress) */
+	char label[64];
 };
+
+/* The progress bar: bytes of file contents packed of the total, files as its label. */
+static void progress(struct packer *p, uint64_t in_file)
+{
+	if (!p->o->progress)
+		return;
+	snprintf(p->label, sizeof(p->label), "Compressing (%llu of %llu files)",
+		 (unsigned long long)p->res->files, (unsigned long long)p->total_files);
+	out_progress(p->label, p->res->bytes + in_file, p->total_bytes);
+}
+
+/* The first walk for the progress bar: what the packing walk will read (not .git). */
+static int count_entry(const struct walk_entry *e, void *ctx, struct error *err)
+{
+	struct packer *p = ctx;
+
+	(void)err;
+	if (!strcmp(e->name, ".git"))
+		return WALK_SKIP;
+	if (S_ISREG(e->st->st_mode)) {
+		p->total_files++;
+		p->total_bytes += (uint64_t)e->st->st_size;
+	}
+	return WALK_CONTINUE;
+}
 
 static la_ssize_t write_cb(struct archive *a, void *ctx, const void *data, size_t n)
 {
@@ -177,9 +205,11 @@ static int pack_file(struct packer *p, const struct walk_entry *e, struct error 
 			goto out;
 		}
 		left -= (uint64_t)n;
+		progress(p, (uint64_t)st.st_size - left);
 	}
 	p->res->files++;
 	p->res->bytes += (uint64_t)st.st_size;
+	progress(p, 0);
 	ret = 0;
 out:
 	close(fd);
@@ -262,6 +292,12 @@ int pack_tree(const char *root, int fd, const char *shown, const struct pack_opt
 		goto out;
 	}
 
+	if (opts->progress) {
+		/* Metadata only, and only on a terminal: cheap beside compressing the contents. */
+		if (walk_tree(real, count_entry, NULL, &p, 0, err) < 0)
+			goto out;
+		progress(&p, 0);
+	}
 	buf_addstr(&p.path, "./app/");
 	if (write_header(&p, AE_IFDIR, 0755, 0, NULL, err) < 0)
 		goto out;
@@ -294,6 +330,8 @@ out:
 	 */
 	if (ret < 0)
 		p.cb_failed = 1;
+	if (opts->progress)
+		out_progress_end();
 	if (p.a)
 		archive_write_free(p.a);
 	pgzip_free(p.z);
@@ -390,6 +428,8 @@ int pack_run(struct build *b, struct error *err)
 	o.max_size = b->opt.max_size;
 	o.max_unpacked = b->opt.limits.max_bytes;
 	o.max_entries = b->opt.limits.max_entries;
+	/* A 300 MB tree takes seconds: show how far it is, on a terminal (not -q, not --json). */
+	o.progress = out_is_tty() && out_level() >= OUT_NORMAL && !out_json_mode();
 
 	out_step("Compressing...");
 	if (pack_tree(b->app_dir, b->slug.fd, b->opt.output, &o, &res, err) < 0) {

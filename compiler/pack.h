@@ -41,6 +41,8 @@ struct pack_options {
 	unsigned threads;
 	uint64_t max_size;    /* 0: unlimited */
 	uint64_t max_unpacked, max_entries; /* what the slug may expand to; 0: unlimited */
+	int progress;         /* 1: a progress bar (out_progress(): a terminal only) of the
+				 bytes and files packed, after a first walk that counts them */
 };
 
 struct pack_result {

@@ -309,7 +309,7 @@ static void packed_slug_is_normalized(void **state)
 	char *root = unit_tmpdir();
 	char *tree = xstrfmt("%s/tree", root);
 	char *slug = xstrfmt("%s/slug.tgz", root);
-	struct pack_options o = { 315532800, 6, 2, 0, 0, 0 };
+	struct pack_options o = { 315532800, 6, 2, 0, 0, 0, 0 };
 	struct unpack_limits limits = UNPACK_LIMITS_INIT;
 	struct pack_result pr;
 	struct inspect_result res;

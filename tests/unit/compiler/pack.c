@@ -32,7 +32,7 @@ struct packed {
 static int pack(const char *tree, const char *out, unsigned threads, uint64_t max_size,
 		struct pack_result *res, struct error *err)
 {
-	struct pack_options o = { MTIME, 6, threads, max_size, 0, 0 };
+	struct pack_options o = { MTIME, 6, threads, max_size, 0, 0, 0 };
 	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	int r;
 
