@@ -14,10 +14,12 @@
 #include "buf.h"
 #include "error.h"
 #include "fsutil.h"
+#include "json.h"
 #include "path.h"
 #include "sha256.h"
 #include "sig.h"
 #include "strvec.h"
+#include "url.h"
 #include "walk.h"
 #include "xalloc.h"
 
@@ -190,17 +192,121 @@ int cache_tofu_get(const char *cache, const char *url, char hex[65])
 
 int cache_tofu_put(const char *cache, const char *url, const char *hex, struct error *err)
 {
+	struct cache_meta m = CACHE_META_INIT;
 	char key[65], *dir = xstrfmt("%s/tofu", cache), *p;
-	char *text = xstrfmt("%s\n", hex);
+	char *text = xstrfmt("%s\n", hex), *shown = url_strip_credentials(url);
+	char *what = xstrfmt("sha256 recorded for %s", shown);
 	int r;
 
 	cache_key(url, key);
 	p = xstrfmt("%s/%s", dir, key);
 	r = fs_mkdir_p(dir, 0700, err) < 0 ? -1 : fs_write_file_atomic(p, text, strlen(text), err);
+	m.description = what;
+	m.url = shown;
+	if (!r)
+		r = cache_meta_put(p, &m, err);
 	free(dir);
 	free(p);
 	free(text);
+	free(shown);
+	free(what);
 	return r;
+}
+
+int cache_meta_put(const char *entry, const struct cache_meta *m, struct error *err)
+{
+	struct json *doc = json_new_object();
+	char *url = m->url ? url_strip_credentials(m->url) : NULL, *p = xstrfmt("%s.json", entry);
+	char *text;
+	int r;
+
+	json_add_str(doc, "description", m->description ? m->description : "");
+	if (url)
+		json_add_str(doc, "url", url);
+	if (m->filename)
+		json_add_str(doc, "filename", m->filename);
+	if (m->runtime)
+		json_add_str(doc, "runtime", m->runtime);
+	if (m->version)
+		json_add_str(doc, "version", m->version);
+	if (m->imported)
+		json_add_bool(doc, "imported", 1);
+	text = json_print(doc, 0);
+	r = fs_write_file_atomic(p, text, strlen(text), err);
+	free(text);
+	free(url);
+	free(p);
+	json_free(doc);
+	return r;
+}
+
+int cache_meta_exists(const char *entry)
+{
+	char *p = xstrfmt("%s.json", entry);
+	int r = fs_exists(p);
+
+	free(p);
+	return r;
+}
+
+/* The description document of an entry: its record.json (a directory that has one), else <entry>.json. */
+static struct json *meta_load(const char *entry)
+{
+	struct error ignored = ERROR_INIT;
+	char *p = xstrfmt("%s/record.json", entry);
+	struct json *doc = NULL;
+
+	if (!fs_exists(p)) {
+		free(p);
+		p = xstrfmt("%s.json", entry);
+	}
+	if (fs_exists(p))
+		doc = json_load(p, 1024 * 1024, &ignored);
+	if (doc && !json_is_object(doc)) {
+		json_free(doc);
+		doc = NULL;
+	}
+	free(p);
+	return doc;
+}
+
+int cache_find_imported(const char *cache, const char *url, const char *filename, char hex[65])
+{
+	char *dir = xstrfmt("%s/blobs/sha256", cache);
+	struct dirent *de;
+	DIR *d;
+	int found = 0;
+
+	if (url && cache_tofu_get(cache, url, hex) && cache_blob_exists(cache, hex)) {
+		free(dir);
+		return 1;
+	}
+	d = filename ? opendir(dir) : NULL;
+	while (d && !found && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		struct json *doc;
+		char *entry;
+		const char *f;
+
+		if (n != 64 + 5 || strcmp(de->d_name + 64, ".json"))
+			continue;
+		entry = xstrfmt("%s/%.64s", dir, de->d_name);
+		doc = meta_load(entry);
+		f = doc ? json_get_str(doc, "filename") : NULL;
+		if (f && !strcmp(f, filename) && json_is_true(json_get(doc, "imported")) &&
+		    fs_exists(entry)) {
+			memcpy(hex, de->d_name, 64);
+			hex[64] = '\0';
+			cache_touch(entry);
+			found = 1;
+		}
+		json_free(doc);
+		free(entry);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return found;
 }
 
 void cache_touch(const char *path)
@@ -243,6 +349,13 @@ static const char *const kinds[][2] = {
 	{ "toolchains", "toolchain" }, { "build", "build" },
 };
 
+static int is_meta_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && !strcmp(name + n - 5, ".json");
+}
+
 typedef int (*entry_fn)(const char *kind, const char *path, const char *name,
 			const struct stat *st, void *ctx, struct error *err);
 
@@ -259,7 +372,9 @@ static int each_entry(const char *cache, entry_fn fn, void *ctx, struct error *e
 
 		if (d) {
 			while ((de = readdir(d)))
-				if (de->d_name[0] != '.' && !strstr(de->d_name, ".lock"))
+				/* Not lock files, temporary files or descriptions (<entry>.json). */
+				if (de->d_name[0] != '.' && !strstr(de->d_name, ".lock") &&
+				    !is_meta_name(de->d_name))
 					strvec_push(&names, de->d_name);
 			closedir(d);
 		}
@@ -282,23 +397,57 @@ static int each_entry(const char *cache, entry_fn fn, void *ctx, struct error *e
 	return 0;
 }
 
+struct list_ctx {
+	struct cache_item *v;
+	size_t nr, alloc;
+};
+
 static int list_entry(const char *kind, const char *path, const char *name, const struct stat *st,
 		      void *ctx, struct error *err)
 {
-	struct strvec *lines = ctx;
-	struct buf size = BUF_INIT;
-	long age = (long)(time(NULL) - st->st_mtime);
+	struct list_ctx *l = ctx;
+	struct cache_item *it;
+	struct json *doc = meta_load(path);
+	const char *d = doc ? json_get_str(doc, "description") : NULL;
+	const char *u = doc ? json_get_str(doc, "url") : NULL;
 
 	(void)err;
-	buf_add_size(&size, disk_use(path));
-	strvec_pushf(lines, "%-9s %10s %6ldd %s", kind, size.ptr, age / 86400, name);
-	buf_release(&size);
+	ALLOC_GROW(l->v, l->nr + 1, l->alloc);
+	it = &l->v[l->nr++];
+	it->kind = kind;
+	it->name = xstrdup(name);
+	it->size = disk_use(path);
+	it->mtime = (long long)st->st_mtime;
+	/* A description holds no credentials; a URL from an older or foreign file is stripped anyway. */
+	it->description = d && *d ? xstrdup(d) : NULL;
+	it->url = u && *u ? url_strip_credentials(u) : NULL;
+	json_free(doc);
 	return 0;
 }
 
-int cache_list(const char *cache, struct strvec *lines, struct error *err)
+int cache_list(const char *cache, struct cache_item **items, size_t *nr, struct error *err)
 {
-	return each_entry(cache, list_entry, lines, err);
+	struct list_ctx l = { NULL, 0, 0 };
+
+	if (each_entry(cache, list_entry, &l, err) < 0) {
+		cache_items_free(l.v, l.nr);
+		return -1;
+	}
+	*items = l.v;
+	*nr = l.nr;
+	return 0;
+}
+
+void cache_items_free(struct cache_item *items, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		free(items[i].name);
+		free(items[i].description);
+		free(items[i].url);
+	}
+	free(items);
 }
 
 struct prune_ctx {
@@ -346,8 +495,13 @@ static int prune_entry(const char *kind, const char *path, const char *name, con
 	}
 	size = disk_use(path);
 	r = fs_remove_tree(path, err);
-	if (!r)
-		p->freed += size;
+	if (!r) {
+		char *meta = xstrfmt("%s.json", path);
+
+		p->freed += size + disk_use(meta);
+		unlink(meta);
+		free(meta);
+	}
 	/* The lock file stays: unlinking it would let two builds lock different files. */
 	cache_unlock(&lock);
 	free(lockpath);

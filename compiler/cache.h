@@ -24,6 +24,9 @@ struct strvec;
  *   toolchains/<hex>/      unpacked build-time toolchains (Go), by archive hash
  *   build/<app key>/       per-app build caches (npm, Go modules, Bundler)
  *   tmp/                   partial downloads and their locks
+ *   <entry>.json           beside an entry: what it is (cache_meta_put), for
+ *                          `slugc cache ls`; removed with the entry. deps/<key>/
+ *                          entries describe themselves in their record.json.
  */
 
 /*
@@ -73,8 +76,47 @@ int cache_index_put(const char *cache, const char *key, const char *text, size_t
 int cache_tofu_get(const char *cache, const char *url, char hex[65]);
 int cache_tofu_put(const char *cache, const char *url, const char *hex, struct error *err);
 
-/* What is in the cache, by kind: one line per item "<kind> <size> <age> <name>" (slugc cache ls). */
-int cache_list(const char *cache, struct strvec *lines, struct error *err);
+/*
+ * What an entry is, written when the entry is made: <entry>.json beside it
+ * (blobs/sha256/<hex>.json, git/<key>.git.json, index/<key>.json,
+ * toolchains/<hex>.json, build/<key>.json, tofu/<key>.json), one JSON object:
+ * "description" (one line), and when known "url" (credentials are stripped
+ * here), "filename", "runtime", "version", "imported" (true: added by slugc
+ * cache import). Entries of older caches have none: "(no description)".
+ * Nothing secret may go into a description: callers pass URLs without
+ * credentials.
+ */
+struct cache_meta {
+	const char *description;
+	const char *url;
+	const char *filename;
+	const char *runtime;
+	const char *version;
+	int imported;
+};
+#define CACHE_META_INIT { NULL, NULL, NULL, NULL, NULL, 0 }
+/* Write entry's description (replacing one); `entry` is the entry's path. */
+int cache_meta_put(const char *entry, const struct cache_meta *m, struct error *err);
+/* Whether entry has a description. */
+int cache_meta_exists(const char *entry);
+/*
+ * An archive added by `slugc cache import` for this URL (--url) or, failing
+ * that, under this file name: 1 and hex filled when it is in the store, 0 not.
+ */
+int cache_find_imported(const char *cache, const char *url, const char *filename, char hex[65]);
+
+/* One entry of the cache (slugc cache ls). */
+struct cache_item {
+	const char *kind;          /* "git", "blob", "index", "tofu", "toolchain", "build", ... */
+	char *name;                /* its name in the kind's directory (a hash) */
+	unsigned long long size;   /* disk use in bytes */
+	long long mtime;           /* last use (an index document: when it was fetched) */
+	char *description;         /* what it is, or NULL when nothing says */
+	char *url;                 /* where it came from (no credentials), or NULL */
+};
+/* What is in the cache, by kind, then by name; free with cache_items_free(). */
+int cache_list(const char *cache, struct cache_item **items, size_t *nr, struct error *err);
+void cache_items_free(struct cache_item *items, size_t nr);
 /*
  * Remove cache entries not used for max_age seconds (max_age < 0: all of
  * them; the mtime is refreshed on every use), skipping anything a running

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -12,30 +14,36 @@
 #include "cmd.h"
 #include "error.h"
 #include "fsutil.h"
+#include "json.h"
 #include "output.h"
 #include "path.h"
 #include "sha256.h"
 #include "strvec.h"
+#include "url.h"
 #include "xalloc.h"
 
 static const char usage[] =
-	"usage: slugc cache ls [--cache-dir DIR]\n"
+	"usage: slugc cache ls [--json] [--cache-dir DIR]\n"
 	"       slugc cache prune [--max-age DAYS | --all] [--tofu] [--cache-dir DIR]\n"
 	"       slugc cache import FILE [--sha256 HEX] [--url URL] [--cache-dir DIR]\n"
 	"\n"
 	"ls      what the cache holds: git mirrors, runtime archives (by sha256),\n"
-	"        index documents, unpacked toolchains, per-app build caches\n"
+	"        index documents, unpacked toolchains, per-app build caches, each\n"
+	"        with its size, days since its last use and what it is; --json: as\n"
+	"        one JSON array on stdout (docs/schema/cache-ls.json)\n"
 	"prune   remove what no build used for DAYS days (default 30; --all: everything\n"
 	"        not in use); --tofu also forgets the digests recorded on first use\n"
 	"import  add a runtime archive for --offline builds (air-gapped build servers):\n"
 	"        FILE is stored under its sha256, which must equal --sha256 when given;\n"
 	"        --url records it as the digest of that URL (for runtimes such as Ruby\n"
-	"        that have no published checksums)\n"
+	"        that have no published checksums, and for exact versions offline\n"
+	"        without the index); a file name as the official one\n"
+	"        (node-v20.11.1-linux-x64.tar.gz) also serves an exact version\n"
 	"\n"
 	"The cache directory is --cache-dir, else SLUGC_CACHE_DIR, else\n"
 	"$XDG_CACHE_HOME/slugc, else ~/.cache/slugc.\n";
 
-enum { OPT_CACHE_DIR = 256, OPT_MAX_AGE, OPT_ALL, OPT_TOFU, OPT_SHA256, OPT_URL };
+enum { OPT_CACHE_DIR = 256, OPT_MAX_AGE, OPT_ALL, OPT_TOFU, OPT_SHA256, OPT_URL, OPT_JSON };
 
 static const struct option longopts[] = {
 	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
@@ -44,23 +52,70 @@ static const struct option longopts[] = {
 	{ "tofu", no_argument, NULL, OPT_TOFU },
 	{ "sha256", required_argument, NULL, OPT_SHA256 },
 	{ "url", required_argument, NULL, OPT_URL },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-static int cache_ls(const char *cache, struct error *err)
+/* "2026-12-06T20:15:00Z" */
+static void add_time(struct buf *b, long long t)
 {
-	struct strvec lines = STRVEC_INIT;
-	size_t i;
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char s[32];
 
-	if (cache_list(cache, &lines, err) < 0)
+	if (!gmtime_r(&tt, &tm) || !strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(s, sizeof(s), "1970-01-01T00:00:00Z");
+	buf_addstr(b, s);
+}
+
+static int cache_ls(const char *cache, int json, struct error *err)
+{
+	struct cache_item *items = NULL;
+	struct json *doc = NULL;
+	size_t nr = 0, i;
+	long long now = (long long)time(NULL);
+
+	if (cache_list(cache, &items, &nr, err) < 0)
 		return -1;
-	out_text("%s\n", cache);
-	for (i = 0; i < lines.nr; i++)
-		out_text("  %s\n", lines.v[i]);
-	if (!lines.nr)
+	if (json)
+		doc = json_new_array();
+	else
+		out_text("%s\n", cache);
+	for (i = 0; i < nr; i++) {
+		const struct cache_item *it = &items[i];
+		long long age = now > it->mtime ? now - it->mtime : 0;
+		struct buf b = BUF_INIT;
+
+		if (json) {
+			struct json *o = json_new_object();
+			json_add_str(o, "kind", it->kind);
+			json_add_str(o, "name", it->name);
+			json_add_int(o, "size", (int64_t)it->size);
+			add_time(&b, it->mtime);
+			json_add_str(o, "last_used", b.ptr);
+			json_add_int(o, "age_days", age / 86400);
+			json_add_str(o, "description", it->description);
+			json_add_str(o, "url", it->url);
+			json_append(doc, o);
+		} else {
+			buf_add_size(&b, it->size);
+			/* The first 12 digits name an entry well enough to read; --json has them all. */
+			out_text("  %-9s %10s %5lldd  %-12.12s  %s\n", it->kind, b.ptr, age / 86400,
+				 it->name, it->description ? it->description : "(no description)");
+		}
+		buf_release(&b);
+	}
+	if (json) {
+		char *text = json_print(doc, 0);
+
+		out_json(text);
+		free(text);
+		json_free(doc);
+	} else if (!nr) {
 		out_text("  (empty)\n");
-	strvec_clear(&lines);
+	}
+	cache_items_free(items, nr);
 	return 0;
 }
 
@@ -68,7 +123,8 @@ static int cache_import(const char *cache, const char *file, const char *want, c
 			struct error *err)
 {
 	char hex[SHA256_HEX_LEN + 1], *tmpdir = path_join(cache, "tmp"), *tmp = NULL;
-	int in = -1, out = -1, ret = -1;
+	char *blob = NULL, *what = NULL;
+	int in = -1, out = -1, ret = -1, r;
 	struct stat st;
 
 	if (sha256_file(file, hex, NULL, err) < 0)
@@ -98,6 +154,23 @@ static int cache_import(const char *cache, const char *file, const char *want, c
 	}
 	if (url && cache_tofu_put(cache, url, hex, err) < 0)
 		goto done;
+	/* What it is, for cache ls and for --offline builds that find it by file name. */
+	blob = cache_blob_path(cache, hex);
+	if (url || !cache_meta_exists(blob)) {
+		struct cache_meta m = CACHE_META_INIT;
+		char *shown = url ? url_strip_credentials(url) : NULL;
+
+		what = xstrfmt("%s, imported%s%s", path_basename(file), shown ? " for " : "",
+			       shown ? shown : "");
+		m.description = what;
+		m.url = shown;
+		m.filename = path_basename(file);
+		m.imported = 1;
+		r = cache_meta_put(blob, &m, err);
+		free(shown);
+		if (r < 0)
+			goto done;
+	}
 	out_text("imported %s as sha256 %s%s%s\n", file, hex, url ? " for " : "", url ? url : "");
 	ret = 0;
 done:
@@ -109,6 +182,8 @@ done:
 		unlink(tmp);
 	free(tmp);
 	free(tmpdir);
+	free(blob);
+	free(what);
 	return ret;
 }
 
@@ -116,7 +191,7 @@ int cmd_cache(int argc, char **argv, struct error *err)
 {
 	const char *dir = NULL, *want = NULL, *url = NULL, *verb;
 	unsigned long long days = 30, freed = 0;
-	int all = 0, tofu = 0, max_age = 0, c, ret = -1;
+	int all = 0, tofu = 0, max_age = 0, json = 0, c, ret = -1;
 	char *cache = NULL;
 
 	optind = 0;
@@ -142,6 +217,9 @@ int cmd_cache(int argc, char **argv, struct error *err)
 		case OPT_URL:
 			url = optarg;
 			break;
+		case OPT_JSON:
+			json = 1;
+			break;
 		case 'h':
 			out_text("%s", usage);
 			return 0;
@@ -149,6 +227,7 @@ int cmd_cache(int argc, char **argv, struct error *err)
 			return cmd_bad_option(err, "cache", c, argv);
 		}
 	}
+	out_setup(OUT_NORMAL, json);
 	if (all && max_age)
 		return cmd_usage(err, "cache", "--all and --max-age exclude each other");
 	if (optind >= argc)
@@ -158,10 +237,12 @@ int cmd_cache(int argc, char **argv, struct error *err)
 		return cmd_usage(err, "cache", "unexpected arguments for '%s'", verb);
 	if (strcmp(verb, "ls") && strcmp(verb, "prune") && strcmp(verb, "import"))
 		return cmd_usage(err, "cache", "no cache command '%s' (ls, prune, import)", verb);
+	if (json && strcmp(verb, "ls"))
+		return cmd_usage(err, "cache", "--json is for 'cache ls' only");
 	if (cache_dir(dir, NULL, &cache, err) < 0)
 		return -1;
 	if (!strcmp(verb, "ls")) {
-		ret = cache_ls(cache, err);
+		ret = cache_ls(cache, json, err);
 	} else if (!strcmp(verb, "import")) {
 		ret = cache_import(cache, argv[optind + 1], want, url, err);
 	} else {

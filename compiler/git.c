@@ -572,6 +572,17 @@ static int open_remote(struct gitrepo **out, const char *url, const char *cache,
 		stats->cloned = 1;
 		out_info("Cloned into the cache: %lu objects", stats->objects);
 	}
+	if (!cache_meta_exists(mirror)) {
+		/* What it is, for slugc cache ls: the URL without credentials. */
+		struct cache_meta m = CACHE_META_INIT;
+		struct error ignored = ERROR_INIT;
+		char *what = xstrfmt("git mirror of %s", clean);
+
+		m.description = what;
+		m.url = clean;
+		cache_meta_put(mirror, &m, &ignored);
+		free(what);
+	}
 	if (cache_lock_share(&lock, err) < 0)
 		goto out;
 

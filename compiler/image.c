@@ -162,6 +162,16 @@ static int reg_layer(struct source *s, const char *digest, uint64_t size, char *
 	}
 	if (cache_blob_put(im->cache, part, digest + 7, err) < 0)
 		goto out;
+	{
+		/* What it is, for slugc cache ls. */
+		struct cache_meta m = CACHE_META_INIT;
+		struct error ignored = ERROR_INIT;
+		char *what = xstrfmt("image layer of %s", s->shown);
+
+		m.description = what;
+		cache_meta_put(dest, &m, &ignored);
+		free(what);
+	}
 	ret = 0;
 out:
 	cache_unlock(&lock);

@@ -173,6 +173,19 @@ int install_prepare(struct build *b, int export_config, struct error *err)
 	    fs_mkdir_p(tmp, 0700, err) < 0)
 		goto out;
 	cache_touch(b->app_cache);
+	if (!cache_meta_exists(b->app_cache)) {
+		/* What it is for slugc cache ls; source_url has no credentials. */
+		struct cache_meta m = CACHE_META_INIT;
+		struct error ignored = ERROR_INIT;
+		char *what = xstrfmt("build cache of %s%s%s%s", b->source_url ? b->source_url : "an app",
+				     b->app_subdir ? " (--app-dir " : "",
+				     b->app_subdir ? b->app_subdir : "", b->app_subdir ? ")" : "");
+
+		m.description = what;
+		m.url = b->source_url;
+		cache_meta_put(b->app_cache, &m, &ignored);
+		free(what);
+	}
 	/* Held shared until the build ends: `slugc cache prune` skips an app cache in use. */
 	lockpath = xstrfmt("%s.lock", b->app_cache);
 	if (cache_lock(&lock, lockpath, 0, err) < 0)

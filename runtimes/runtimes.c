@@ -414,6 +414,29 @@ int runtime_hold_lock(struct build_env *be, int fd)
 	return 0;
 }
 
+/*
+ * What a cache entry holding r is (slugc cache ls), when it has no
+ * description yet; `what` is "" for the archive, or ", unpacked". A
+ * description is not worth failing a build for.
+ */
+static void describe(const char *entry, const struct resolved *r, const char *what)
+{
+	struct cache_meta m = CACHE_META_INIT;
+	struct error ignored = ERROR_INIT;
+	char *text;
+
+	if (cache_meta_exists(entry))
+		return;
+	text = xstrfmt("%s %s%s (%s)", r->runtime->display, r->version, what, r->filename);
+	m.description = text;
+	m.url = r->shown_url ? r->shown_url : r->url;
+	m.filename = r->filename;
+	m.runtime = r->runtime->name;
+	m.version = r->version;
+	cache_meta_put(entry, &m, &ignored);
+	free(text);
+}
+
 int runtime_unpacked(struct build_env *be, const struct resolved *r, const char *archive,
 		     char **dir, struct error *err)
 {
@@ -445,6 +468,7 @@ int runtime_unpacked(struct build_env *be, const struct resolved *r, const char 
 	} else {
 		cache_touch(path);
 	}
+	describe(path, r, ", unpacked");
 	/* Keep a shared lock while the build uses it: `slugc cache prune` skips locked entries. */
 	if (cache_lock_share(&lock, err) < 0)
 		goto out;
@@ -545,7 +569,23 @@ int runtime_index(const struct runtime_options *o, const char *url, long ttl, si
 		*err = ferr;
 		return -1;
 	}
-	return cache_index_put(o->cache, key, out->ptr, out->len, err);
+	if (cache_index_put(o->cache, key, out->ptr, out->len, err) < 0)
+		return -1;
+	{
+		struct cache_meta m = CACHE_META_INIT;
+		struct error ignored = ERROR_INIT;
+		char *entry = xstrfmt("%s/index/%s", o->cache, key);
+		char *shown = url_strip_credentials(url), *what = xstrfmt("index document %s", shown);
+
+		m.description = what;
+		m.url = shown;
+		if (!cache_meta_exists(entry))
+			cache_meta_put(entry, &m, &ignored);
+		free(entry);
+		free(shown);
+		free(what);
+	}
+	return 0;
 }
 
 static int hex_equal(const char *a, const char *b)
@@ -561,7 +601,7 @@ static int download(const struct runtime_options *o, struct resolved *r, const c
 	unsigned char digest[32];
 	uint64_t size;
 	char got[SHA256_HEX_LEN + 1], first[SHA256_HEX_LEN + 1];
-	char *part = xstrfmt("%s/tmp/%s.part", o->cache, key);
+	char *part = xstrfmt("%s/tmp/%s.part", o->cache, key), *blob = NULL;
 	int have_first = 0, first_use = 0, ret = -1;
 
 	http_opts(o, r->filename, &ho);
@@ -600,15 +640,19 @@ static int download(const struct runtime_options *o, struct resolved *r, const c
 	}
 	if (cache_blob_put(o->cache, part, got, err) < 0)
 		goto out;
+	blob = cache_blob_path(o->cache, got);
+	describe(blob, r, "");
 	if (first_use)
 		out_info("Recorded sha256 %s (trust on first use: no checksum is published for it; "
 			 "every later download must match)", got);
 	else
 		out_info("Verified sha256 %s (%s)", got, r->verified_by);
-	*archive = cache_blob_path(o->cache, got);
+	*archive = blob;
+	blob = NULL;
 	ret = 0;
 out:
 	free(part);
+	free(blob);
 	return ret;
 }
 
@@ -627,6 +671,7 @@ static int cached(const struct runtime_options *o, struct resolved *r, char **ar
 		return 0;
 	out_info("Using %s from the cache", r->filename);
 	*archive = cache_blob_path(o->cache, r->sha256);
+	describe(*archive, r, "");
 	return 1;
 }
 

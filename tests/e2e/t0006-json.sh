@@ -71,4 +71,21 @@ test_expect_success 'publish, deploy, promote, releases --json: success and API 
 	failed release.json usage 2
 '
 
+test_expect_success 'usage errors found while parsing options: JSON on stdout, the message on stderr' '
+	expect_exit 2 slugc compile --json --no-such-option && failed compile.json usage 2 &&
+	contains err "unknown option" && jq -r .error.message out | grep -q "no-such-option" &&
+	expect_exit 2 slugc compile "$STATIC" --json -o && failed compile.json usage 2 &&
+	contains err "needs a value" &&
+	expect_exit 2 slugc compile -q -v --json "$STATIC" && failed compile.json usage 2 &&
+	contains err "exclude each other" &&
+	expect_exit 2 slugc detect --detect-typo --json && failed detect.json usage 2 &&
+	expect_exit 2 slugc releases --json --ap staging && failed releases.json usage 2 &&
+	contains err "abbreviation" &&
+	expect_exit 2 slugc cache ls --json --max-age 3 --all && failed cache-ls.json usage 2 &&
+	: an option value that looks like --json is a value, not the flag &&
+	expect_exit 2 slugc compile -o --json --no-such-option && not_contains out "{" &&
+	: after -- it is an operand &&
+	expect_exit 2 slugc detect --no-such-option -- --json && not_contains out "{"
+'
+
 test_done
