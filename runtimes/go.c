@@ -21,6 +21,7 @@
 #include "output.h"
 #include "path.h"
 #include "runtimes.h"
+#include "url.h"
 #include "xalloc.h"
 
 #define OFFICIAL_INDEX "https://go.dev/dl/?mode=json&include=all"
@@ -147,8 +148,8 @@ static int gover_cmp(const struct gover *a, const struct gover *b)
 	return pa < pb ? -1 : pa > pb;
 }
 
-static int go_resolve(const struct runtime_options *o, const char *requirement,
-		      struct resolved *out, struct error *err)
+static int go_resolve_index(const struct runtime_options *o, const char *requirement,
+			    struct resolved *out, struct error *err)
 {
 	char *index = o->mirror ? xstrfmt("%s/index.json", o->mirror) : xstrdup(OFFICIAL_INDEX);
 	struct go_file *files = NULL;
@@ -208,6 +209,66 @@ out:
 	buf_release(&text);
 	free(index);
 	return ret;
+}
+
+/*
+ * --offline without the index in the cache: an exact release (go1.19.8)
+ * resolves to the archive `slugc cache import` added for it; a line (1.22)
+ * cannot, and the error says what to import. err holds why the index could
+ * not be used.
+ */
+static int go_resolve_offline(const struct runtime_options *o, const char *requirement,
+			      struct resolved *out, struct error *err)
+{
+	const struct runtime *rt = out->runtime;
+	char *index = o->mirror ? xstrfmt("%s/index.json", o->mirror) : xstrdup(OFFICIAL_INDEX);
+	char *shown = url_strip_credentials(index), *url = NULL;
+	int have_index = runtime_index_cached(o, index), ret = -1;
+	struct gover want;
+
+	if (runtime_config(o, "GOVERSION") && *runtime_config(o, "GOVERSION"))
+		requirement = runtime_config(o, "GOVERSION");
+	if (!requirement)
+		requirement = o->defaults->go_default;
+	if (have_index || parse_gover(requirement, &want) < 0)
+		goto out;
+	if (!want.has_patch || want.pre) {
+		error_set(err, "--offline, and the Go index '%s' is not in the cache: '%s' names a "
+			  "line, which only the index resolves; ask for an exact release (go1.19.8) "
+			  "and import its archive (go1.19.8.linux-%s.tar.gz) with 'slugc cache import "
+			  "FILE', or build once with network access, or use a file:// mirror", shown,
+			  requirement, runtime_go_arch());
+		goto out;
+	}
+	resolved_release(out);
+	out->runtime = rt;
+	out->version = xstrfmt("go%ld.%ld.%ld", want.major, want.minor, want.patch);
+	out->filename = xstrfmt("%s.linux-%s.tar.gz", out->version, runtime_go_arch());
+	out->url = xstrfmt("%s/%s", o->mirror ? o->mirror : OFFICIAL_FILES, out->filename);
+	if (!runtime_offline_imported(o, out)) {
+		url = url_strip_credentials(out->url);
+		error_set(err, "--offline, and neither the Go index '%s' nor an imported %s is in the "
+			  "cache: import the archive with 'slugc cache import %s' (from %s), or build "
+			  "once with network access", shown, out->filename, out->filename, url);
+		goto out;
+	}
+	error_clear(err);
+	ret = 0;
+out:
+	free(index);
+	free(shown);
+	free(url);
+	return ret;
+}
+
+static int go_resolve(const struct runtime_options *o, const char *requirement,
+		      struct resolved *out, struct error *err)
+{
+	if (go_resolve_index(o, requirement, out, err) == 0)
+		return 0;
+	if (!o->offline || err->kind == ERROR_INTERRUPTED)
+		return -1;
+	return go_resolve_offline(o, requirement, out, err);
 }
 
 /* The toolchain lives in the cache, unpacked once per archive digest, shared by every build. */

@@ -22,6 +22,7 @@
 #include "path.h"
 #include "runtimes.h"
 #include "treecopy.h"
+#include "url.h"
 #include "xalloc.h"
 
 #define OFFICIAL "https://nodejs.org/dist"
@@ -137,8 +138,8 @@ static int admits_major(const struct semver_range *range, long major)
 	return r;
 }
 
-static int node_resolve(const struct runtime_options *o, const char *requirement,
-			struct resolved *out, struct error *err)
+static int node_resolve_index(const struct runtime_options *o, const char *requirement,
+			      struct resolved *out, struct error *err)
 {
 	const char *base = o->mirror ? o->mirror : OFFICIAL;
 	const char *allow = runtime_config(o, "NODEJS_ALLOW_WIDE_RANGE");
@@ -211,6 +212,72 @@ out:
 	free(index);
 	free(sums);
 	return ret;
+}
+
+/*
+ * --offline without the index (or the release's SHASUMS256.txt) in the
+ * cache: an exact version resolves to the archive `slugc cache import`
+ * added for it; a range cannot be resolved, and the error says what to
+ * import instead. err holds why the index could not be used.
+ */
+static int node_resolve_offline(const struct runtime_options *o, const char *requirement,
+				struct resolved *out, struct error *err)
+{
+	const struct runtime *rt = out->runtime;
+	const char *base = o->mirror ? o->mirror : OFFICIAL;
+	char *normal = nodejs_normalise_range(requirement ? requirement : o->defaults->node_default);
+	char *index = xstrfmt("%s/index.json", base), *shown = url_strip_credentials(index);
+	struct semver v = SEMVER_INIT;
+	struct error ignored = ERROR_INIT;
+	struct buf version = BUF_INIT;
+	int have_index = runtime_index_cached(o, index), ret = -1;
+
+	if (semver_parse(&v, normal, 0, &ignored) < 0) {
+		if (!have_index)
+			error_set(err, "--offline, and the Node.js index '%s' is not in the cache: '%s' is "
+				  "a range, which only the index resolves; ask for an exact version "
+				  "(\"engines\": {\"node\": \"20.11.1\"}) and import its archive "
+				  "(node-v20.11.1-linux-%s.tar.gz) with 'slugc cache import FILE', or "
+				  "build once with network access, or use a file:// mirror", shown, normal,
+				  runtime_node_arch());
+		goto out;
+	}
+	semver_format(&v, &version);
+	resolved_release(out);
+	out->runtime = rt;
+	out->version = buf_detach(&version, NULL);
+	out->filename = xstrfmt("node-v%s-linux-%s.tar.gz", out->version, runtime_node_arch());
+	out->url = xstrfmt("%s/v%s/%s", base, out->version, out->filename);
+	if (!runtime_offline_imported(o, out)) {
+		char *url = url_strip_credentials(out->url);
+
+		if (!have_index)
+			error_set(err, "--offline, and neither the Node.js index '%s' nor an imported "
+				  "%s is in the cache: import the archive with 'slugc cache import %s' "
+				  "(from %s), or build once with network access", shown, out->filename,
+				  out->filename, url);
+		free(url);
+		goto out;
+	}
+	error_clear(err);
+	ret = 0;
+out:
+	semver_release(&v);
+	buf_release(&version);
+	free(normal);
+	free(index);
+	free(shown);
+	return ret;
+}
+
+static int node_resolve(const struct runtime_options *o, const char *requirement,
+			struct resolved *out, struct error *err)
+{
+	if (node_resolve_index(o, requirement, out, err) == 0)
+		return 0;
+	if (!o->offline || err->kind == ERROR_INTERRUPTED)
+		return -1;
+	return node_resolve_offline(o, requirement, out, err);
 }
 
 static int node_install(struct build_env *be, const struct resolved *r, const char *archive,

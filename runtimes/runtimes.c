@@ -588,6 +588,34 @@ int runtime_index(const struct runtime_options *o, const char *url, long ttl, si
 	return 0;
 }
 
+int runtime_index_cached(const struct runtime_options *o, const char *url)
+{
+	struct buf b = BUF_INIT;
+	char key[65];
+	int r;
+
+	if (!strncmp(url, "file://", 7))
+		return 1;
+	cache_key(url, key);
+	r = cache_index_get(o->cache, key, -1, &b);
+	buf_release(&b);
+	return r;
+}
+
+int runtime_offline_imported(const struct runtime_options *o, struct resolved *r)
+{
+	char hex[65];
+
+	if (!cache_find_imported(o->cache, r->url, r->filename, hex))
+		return 0;
+	r->sha256 = xstrdup(hex);
+	r->verified_by = xstrdup("the digest of the archive imported with slugc cache import "
+				 "(offline, without the index)");
+	strvec_pushf(&r->notes, "--offline and no %s index in the cache: using the imported %s "
+		     "(sha256 %s) as it is", r->runtime->display, r->filename, hex);
+	return 1;
+}
+
 static int hex_equal(const char *a, const char *b)
 {
 	return a && b && !strcasecmp(a, b);

@@ -118,6 +118,16 @@ int runtime_check_available(const struct runtime_options *o, const struct resolv
 int runtime_index(const struct runtime_options *o, const char *url, long ttl, size_t max,
 		  struct buf *out, struct error *err);
 
+/* Whether runtime_index() can give url offline (a cached copy, or a file:// URL). */
+int runtime_index_cached(const struct runtime_options *o, const char *url);
+/*
+ * Offline, without an index: r (version, url, filename filled) as the
+ * archive `slugc cache import` added for r->url (--url) or under
+ * r->filename: 1 with sha256, verified_by and a note set, 0 when nothing
+ * was imported for it.
+ */
+int runtime_offline_imported(const struct runtime_options *o, struct resolved *r);
+
 /* Run one build step in the app directory with the build environment, its output indented. */
 int runtime_step(struct build_env *be, const char *const *argv, const char *what,
 		 struct error *err);
