@@ -80,7 +80,7 @@ test_expect_success 'usage errors found while parsing options: JSON on stdout, t
 	contains err "exclude each other" &&
 	expect_exit 2 slugc detect --detect-typo --json && failed detect.json usage 2 &&
 	expect_exit 2 slugc releases --json --ap staging && failed releases.json usage 2 &&
-	contains err "abbreviation" &&
+	contains err "did you mean" &&
 	expect_exit 2 slugc cache ls --json --max-age 3 --all && failed cache-ls.json usage 2 &&
 	: an option value that looks like --json is a value, not the flag &&
 	expect_exit 2 slugc compile -o --json --no-such-option && not_contains out "{" &&
