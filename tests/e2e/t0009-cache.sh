@@ -113,4 +113,15 @@ test_expect_success 'a range, or an exact version nobody imported: the error say
 		slugc compile other --offline --cache-dir "$TRASH/fresh" -o o.tgz
 '
 
+test_expect_success 'Go: an imported go1.19.8 archive resolves offline; a line says what to import' '
+	use_go_mirror || { echo "cannot build the Go mirror"; exit 1; }
+	unset SLUGC_MIRROR_GO &&
+	expect_exit 0 slugc cache import "$GO_MIRROR/go1.19.8.linux-amd64.tar.gz" --cache-dir "$TRASH/go" &&
+	expect_exit 0 slugc resolve go go1.19.8 --offline --cache-dir "$TRASH/go" --json &&
+	equal "$(jq -r .url out)" "https://dl.google.com/go/go1.19.8.linux-amd64.tar.gz" &&
+	equal "$(jq -r .sha256 out)" "$(sha256sum "$GO_MIRROR/go1.19.8.linux-amd64.tar.gz" | cut -d" " -f1)" &&
+	expect_error 1 "'"'"'1.19'"'"' names a line, which only the index resolves" \
+		slugc resolve go 1.19 --offline --cache-dir "$TRASH/go"
+'
+
 test_done
