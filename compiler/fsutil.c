@@ -1,5 +1,6 @@
 #include "fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -47,31 +48,124 @@ out:
 	return ret;
 }
 
-static int remove_pre(const struct walk_entry *e, void *ctx, struct error *err)
+/*
+ * Removing a tree costs one unlinkat() per file: names and types come from
+ * readdir (no stat, no sort by name: nothing depends on the order), and a
+ * directory's entries are unlinked in inode order, as GNU rm does for large
+ * directories, which on ext4 and XFS walks the inode table once instead of
+ * at random. Nothing is followed: a symlink is unlinked, never entered.
+ */
+struct dead {
+	char *name;
+	ino_t ino;
+	unsigned char type;
+};
+
+static int dead_cmp(const void *pa, const void *pb)
 {
-	(void)ctx;
-	if (S_ISDIR(e->st->st_mode)) {
-		/* Contents of a read-only directory cannot be unlinked. */
-		if ((e->st->st_mode & 0700) != 0700 && fchmodat(e->dirfd, e->name, 0700, 0) < 0)
-			return error_errno(err, "cannot make '%s' writable", e->path);
-		return WALK_CONTINUE;
-	}
-	if (unlinkat(e->dirfd, e->name, 0) < 0 && errno != ENOENT)
-		return error_errno(err, "cannot remove '%s'", e->path);
-	return WALK_CONTINUE;
+	const struct dead *a = pa, *b = pb;
+
+	return a->ino < b->ino ? -1 : a->ino > b->ino;
 }
 
-static int remove_post(const struct walk_entry *e, void *ctx, struct error *err)
+static int remove_contents(int dirfd, struct buf *path, unsigned depth, struct error *err);
+
+/* Remove the directory `name` in dirfd (path names it in messages) and all it holds. */
+static int remove_subdir(int dirfd, const char *name, struct buf *path, unsigned depth,
+			 struct error *err)
 {
-	(void)ctx;
-	if (unlinkat(e->dirfd, e->name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		return error_errno(err, "cannot remove directory '%s'", e->path);
+	struct stat st;
+	int sub, r;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : error_errno(err, "cannot remove '%s'", path->ptr);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+			return error_errno(err, "cannot remove '%s'", path->ptr);
+		return 0;
+	}
+	/* Contents of a read-only directory cannot be unlinked. */
+	if ((st.st_mode & 0700) != 0700 && fchmodat(dirfd, name, 0700, 0) < 0)
+		return error_errno(err, "cannot make '%s' writable", path->ptr);
+	sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sub < 0)
+		return error_errno(err, "cannot open directory '%s'", path->ptr);
+	r = remove_contents(sub, path, depth + 1, err);
+	close(sub);
+	if (r < 0)
+		return -1;
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return error_errno(err, "cannot remove directory '%s'", path->ptr);
 	return 0;
+}
+
+static int remove_contents(int dirfd, struct buf *path, unsigned depth, struct error *err)
+{
+	struct dead *v = NULL;
+	size_t n = 0, alloc = 0, i, base = path->len;
+	struct dirent *de;
+	DIR *dir;
+	int fd, ret = -1;
+
+	if (depth > WALK_MAX_DEPTH)
+		return error_set(err, "'%s' is nested more than %d directories deep", path->ptr,
+				 WALK_MAX_DEPTH);
+	fd = dup(dirfd);
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return error_errno(err, "cannot read directory '%s'", path->ptr);
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(dir);
+		if (!de)
+			break;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		ALLOC_GROW(v, n + 1, alloc);
+		v[n].name = xstrdup(de->d_name);
+		v[n].ino = de->d_ino;
+		v[n].type = de->d_type;
+		n++;
+	}
+	if (errno) {
+		error_errno(err, "cannot read directory '%s'", path->ptr);
+		closedir(dir);
+		goto out;
+	}
+	closedir(dir);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), dead_cmp);
+	for (i = 0; i < n; i++) {
+		buf_setlen(path, base);
+		buf_addch(path, '/');
+		buf_addstr(path, v[i].name);
+		if (v[i].type != DT_DIR && v[i].type != DT_UNKNOWN) {
+			if (unlinkat(dirfd, v[i].name, 0) == 0 || errno == ENOENT)
+				continue;
+			if (errno != EISDIR) { /* replaced by a directory since readdir */
+				error_errno(err, "cannot remove '%s'", path->ptr);
+				goto out;
+			}
+		}
+		if (remove_subdir(dirfd, v[i].name, path, depth, err) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	buf_setlen(path, base);
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+	return ret;
 }
 
 int fs_remove_tree(const char *path, struct error *err)
 {
+	struct buf shown = BUF_INIT;
 	struct stat st;
+	int fd, ret = -1;
 
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : error_errno(err, "cannot remove '%s'", path);
@@ -82,11 +176,21 @@ int fs_remove_tree(const char *path, struct error *err)
 	}
 	if ((st.st_mode & 0700) != 0700 && chmod(path, 0700) < 0)
 		return error_errno(err, "cannot make '%s' writable", path);
-	if (walk_tree(path, remove_pre, remove_post, NULL, WALK_IGNORE_SIGNALS, err) < 0)
-		return -1;
-	if (rmdir(path) < 0 && errno != ENOENT)
-		return error_errno(err, "cannot remove directory '%s'", path);
-	return 0;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return error_errno(err, "cannot open directory '%s'", path);
+	buf_addstr(&shown, path);
+	if (remove_contents(fd, &shown, 1, err) < 0)
+		goto out;
+	if (rmdir(path) < 0 && errno != ENOENT) {
+		error_errno(err, "cannot remove directory '%s'", path);
+		goto out;
+	}
+	ret = 0;
+out:
+	close(fd);
+	buf_release(&shown);
+	return ret;
 }
 
 char *fs_make_temp_dir(const char *prefix, struct error *err)

@@ -13,12 +13,27 @@
 #include "fsutil.h"
 #include "xalloc.h"
 
+/* Directory descriptors a writer keeps open (well under RLIMIT_NOFILE's usual 1024). */
+#define MAX_OPEN_DIRS 64
+
 struct tree_writer {
 	int root_fd;
 	char *root;
-	/* The last parent directory opened, reused while entries stay in it. */
+	/*
+	 * The directories of the last entry's parent, one open descriptor per
+	 * component from the root down (dirs[i] is the directory that the
+	 * first i + 1 components of `cached_dir` name; ends[i] is where that
+	 * prefix ends in it). The next entry reopens only the components after
+	 * the prefix it shares, so a sorted archive costs one openat() per
+	 * directory, not one per component per directory change. At most
+	 * MAX_OPEN_DIRS are kept; a deeper parent is walked to from the
+	 * deepest kept one and held in leaf_fd.
+	 */
 	struct buf cached_dir;
-	int cached_fd;
+	int dirs[MAX_OPEN_DIRS];
+	size_t ends[MAX_OPEN_DIRS];
+	size_t ndirs;
+	int leaf_fd;       /* the parent when deeper than MAX_OPEN_DIRS, else -1 */
 	/* The file being written. */
 	int fd;
 	char *path;
@@ -92,7 +107,7 @@ int tree_writer_open(struct tree_writer **out, const char *root, uint64_t max_by
 	}
 	w->root = xstrdup(root);
 	buf_init(&w->cached_dir, 0);
-	w->cached_fd = -1;
+	w->leaf_fd = -1;
 	w->fd = -1;
 	w->max_bytes = max_bytes;
 	w->subject = "the source";
@@ -100,57 +115,113 @@ int tree_writer_open(struct tree_writer **out, const char *root, uint64_t max_by
 	return 0;
 }
 
+/* Forget the open directories deeper than the first `keep` components. */
+static void drop_dirs(struct tree_writer *w, size_t keep)
+{
+	if (w->leaf_fd >= 0) {
+		close(w->leaf_fd);
+		w->leaf_fd = -1;
+	}
+	while (w->ndirs > keep)
+		close(w->dirs[--w->ndirs]);
+	buf_setlen(&w->cached_dir, keep ? w->ends[keep - 1] : 0);
+}
+
+/*
+ * Open (creating it when missing) the component p[0..n) of entry `path`
+ * below the directory `fd`, never following a symlink (invariant 2).
+ */
+static int open_component(int fd, const char *path, const char *p, size_t n, struct error *err)
+{
+	char *comp = xstrndup(p, n);
+	int next;
+
+	if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+		error_errno(err, "cannot create the directory of entry '%s'", path);
+		free(comp);
+		return -1;
+	}
+	next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	free(comp);
+	if (next < 0) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			return quoted_error(err, path, "lies beneath a symlink or a file; refusing to write through it");
+		return error_errno(err, "cannot open the directory of entry '%s'", path);
+	}
+	return next;
+}
+
 /*
  * The descriptor of the directory that holds `path`, creating missing
  * directories on the way, never following a symlink (invariant 2).
  * Returns a descriptor the writer owns, or -1.
+ *
+ * A kept descriptor stays valid for its path: entries are only ever
+ * added (O_EXCL, mkdirat, symlinkat and linkat never replace a name), so
+ * a directory opened once is still the directory at that path.
  */
 static int parent_dir(struct tree_writer *w, const char *path, const char **name,
 		      struct error *err)
 {
 	const char *slash = strrchr(path, '/');
 	size_t dirlen = slash ? (size_t)(slash - path) : 0;
-	const char *p = path;
+	size_t keep = 0, start = 0;
+	const char *p;
 	int fd;
 
 	*name = slash ? slash + 1 : path;
 	if (!dirlen)
 		return w->root_fd;
-	if (w->cached_fd >= 0 && w->cached_dir.len == dirlen && !memcmp(w->cached_dir.ptr, path, dirlen))
-		return w->cached_fd;
+	if ((w->ndirs || w->leaf_fd >= 0) && w->cached_dir.len == dirlen &&
+	    !memcmp(w->cached_dir.ptr, path, dirlen))
+		return w->leaf_fd >= 0 ? w->leaf_fd : w->dirs[w->ndirs - 1];
 
-	fd = dup(w->root_fd);
-	if (fd < 0)
-		return error_errno(err, "cannot open '%s'", w->root);
+	/* The kept directories that are a prefix of this entry's, component by component. */
+	while (keep < w->ndirs) {
+		size_t end = w->ends[keep];
+
+		if (end > dirlen || memcmp(w->cached_dir.ptr + start, path + start, end - start) ||
+		    (end < dirlen && path[end] != '/'))
+			break;
+		start = end + 1;
+		keep++;
+	}
+	drop_dirs(w, keep);
+	fd = keep ? w->dirs[keep - 1] : w->root_fd;
+	p = path + (keep ? w->ends[keep - 1] + 1 : 0);
 	while (p < path + dirlen) {
 		const char *end = memchr(p, '/', (size_t)(path + dirlen - p));
 		size_t n = end ? (size_t)(end - p) : (size_t)(path + dirlen - p);
-		char *comp = xstrndup(p, n);
-		int next;
+		int next = open_component(fd, path, p, n, err);
 
-		if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
-			error_errno(err, "cannot create the directory of entry '%s'", path);
-			free(comp);
-			close(fd);
-			return -1;
-		}
-		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		free(comp);
-		close(fd);
-		if (next < 0) {
-			if (errno == ELOOP || errno == ENOTDIR)
-				return quoted_error(err, path, "lies beneath a symlink or a file; refusing to write through it");
-			return error_errno(err, "cannot open the directory of entry '%s'", path);
+		if (next < 0)
+			goto fail;
+		if (w->ndirs < MAX_OPEN_DIRS) {
+			w->dirs[w->ndirs] = next;
+			w->ends[w->ndirs] = (size_t)(p + n - path);
+			w->ndirs++;
+		} else {
+			/* Deeper than we keep: walk on with one descriptor, the leaf. */
+			if (w->leaf_fd >= 0)
+				close(w->leaf_fd);
+			w->leaf_fd = next;
 		}
 		fd = next;
 		p += n + 1;
 	}
-	if (w->cached_fd >= 0)
-		close(w->cached_fd);
-	w->cached_fd = fd;
 	buf_reset(&w->cached_dir);
 	buf_add(&w->cached_dir, path, dirlen);
 	return fd;
+fail:
+	/* Keep nothing half-walked: the next entry starts from what is still a known prefix. */
+	if (w->leaf_fd >= 0) {
+		close(w->leaf_fd);
+		w->leaf_fd = -1;
+	}
+	buf_reset(&w->cached_dir);
+	buf_add(&w->cached_dir, path, dirlen);
+	buf_setlen(&w->cached_dir, w->ndirs ? w->ends[w->ndirs - 1] : 0);
+	return -1;
 }
 
 int tree_writer_mkdir(struct tree_writer *w, const char *path, struct error *err)
@@ -358,8 +429,7 @@ void tree_writer_close(struct tree_writer *w)
 		return;
 	if (w->fd >= 0)
 		close(w->fd);
-	if (w->cached_fd >= 0)
-		close(w->cached_fd);
+	drop_dirs(w, 0);
 	close(w->root_fd);
 	buf_release(&w->cached_dir);
 	free(w->path);
