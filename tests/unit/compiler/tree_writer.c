@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "error.h"
 #include "fsutil.h"
 #include "tree_writer.h"
@@ -100,11 +101,105 @@ static void modes_and_cap(void **state)
 	free(tree);
 }
 
+static void write_ok(struct tree_writer *w, const char *path)
+{
+	struct error err = ERROR_INIT;
+
+	if (tree_writer_file(w, path, 0, "x", 1, &err) < 0)
+		fail_msg("'%s': %s", path, err.msg);
+}
+
+static void exists_in(const char *tree, const char *path)
+{
+	char *p = xstrfmt("%s/%s", tree, path);
+	struct stat st;
+
+	if (lstat(p, &st) < 0 || !S_ISREG(st.st_mode))
+		fail_msg("'%s' was not written", path);
+	free(p);
+}
+
+/*
+ * The writer keeps the open directories of the last entry's parent: entries
+ * that move between siblings, back to a kept prefix, to a name that shares
+ * bytes but not a component with it, and deeper than the descriptors it
+ * keeps, all land where they name, and a symlink inside a kept prefix is
+ * still never followed. fs_remove_tree then removes all of it, read-only
+ * directories included.
+ */
+static void directory_chain(void **state)
+{
+	char *root = unit_tmpdir(), *tree = xstrfmt("%s/tree", root), *outside;
+	const char *paths[] = { "a/b/c/f1", "a/b/d/f2", "a/x/f3", "a/b/c/f4", "ab/f5", "a/b/c2/f6",
+				"a/b/c/f7", "a/f8", "f9" };
+	struct tree_writer *w = NULL;
+	struct error err = ERROR_INIT;
+	struct buf deep = BUF_INIT, other = BUF_INIT;
+	struct stat st;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(tree_writer_open(&w, tree, 0, &err), 0);
+	for (i = 0; i < sizeof(paths) / sizeof(*paths); i++)
+		write_ok(w, paths[i]);
+
+	/* 100 levels, more than the descriptors kept; then a sibling at 80, then back. */
+	for (i = 0; i < 100; i++)
+		buf_addf(&deep, "d%zu/", i);
+	buf_reset(&other);
+	for (i = 0; i < 80; i++)
+		buf_addf(&other, "d%zu/", i);
+	buf_addstr(&other, "side/g");
+	buf_addstr(&deep, "f");
+	write_ok(w, deep.ptr);
+	write_ok(w, other.ptr);
+	buf_setlen(&deep, deep.len - 1);
+	buf_addstr(&deep, "h");
+	write_ok(w, deep.ptr);
+
+	/* A symlink beside a kept directory, and one deeper than the kept ones. */
+	assert_int_equal(tree_writer_symlink(w, "a/b/up", "../../..", &err), 0);
+	refuse(w, "a/b/up/escape", "lies beneath a symlink");
+	buf_setlen(&other, other.len - strlen("side/g"));
+	buf_addstr(&other, "up");
+	assert_int_equal(tree_writer_symlink(w, other.ptr, "/", &err), 0);
+	buf_addstr(&other, "/escape");
+	refuse(w, other.ptr, "lies beneath a symlink");
+	write_ok(w, "a/b/c/f10");
+	tree_writer_close(w);
+
+	for (i = 0; i < sizeof(paths) / sizeof(*paths); i++)
+		exists_in(tree, paths[i]);
+	exists_in(tree, "a/b/c/f10");
+	exists_in(tree, deep.ptr);
+	buf_setlen(&deep, deep.len - 1);
+	buf_addstr(&deep, "f");
+	exists_in(tree, deep.ptr);
+	outside = xstrfmt("%s/escape", root);
+	assert_int_equal(lstat(outside, &st), -1);
+	assert_int_equal(lstat("/escape", &st), -1);
+	free(outside);
+
+	/* Removal: a read-only directory's contents and a symlink to / (not followed). */
+	outside = xstrfmt("%s/a/b", tree);
+	assert_int_equal(chmod(outside, 0500), 0);
+	free(outside);
+	assert_int_equal(fs_remove_tree(tree, &err), 0);
+	assert_int_equal(lstat(tree, &st), -1);
+	assert_int_equal(stat("/etc/passwd", &st), 0);
+	buf_release(&deep);
+	buf_release(&other);
+	unit_rmtree(root);
+	free(root);
+	free(tree);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(hostile_paths),
 		cmocka_unit_test(modes_and_cap),
+		cmocka_unit_test(directory_chain),
 	};
 
 	return cmocka_run_group_tests_name("tree_writer", tests, NULL, NULL);
