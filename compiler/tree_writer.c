@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -38,6 +39,7 @@ struct tree_writer {
 	int fd;
 	char *path;
 	uint64_t written, max_bytes, files;
+	int umask_known;   /* the process umask leaves 0644 and 0755 as they are */
 	const char *subject; /* what the size cap's error says expands: "the source" */
 };
 
@@ -89,6 +91,33 @@ int tree_writer_check_path(const char *path, struct error *err)
 	return problem ? quoted_error(err, path, problem) : 0;
 }
 
+/*
+ * Whether the umask (read from /proc, since umask() cannot be read without
+ * setting it) clears no bit of 0755: then a file created 0644 or 0755 has
+ * that mode and needs no fchmod(), one system call per file fewer.
+ */
+static int umask_keeps_modes(void)
+{
+	char line[256];
+	unsigned long mask;
+	int ok = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Umask:", 6)) {
+			char *end;
+
+			errno = 0;
+			mask = strtoul(line + 6, &end, 8);
+			ok = !errno && end != line + 6 && !(mask & 0755);
+			break;
+		}
+	fclose(f);
+	return ok;
+}
+
 int tree_writer_open(struct tree_writer **out, const char *root, uint64_t max_bytes,
 		     struct error *err)
 {
@@ -106,6 +135,7 @@ int tree_writer_open(struct tree_writer **out, const char *root, uint64_t max_by
 		return -1;
 	}
 	w->root = xstrdup(root);
+	w->umask_known = umask_keeps_modes();
 	buf_init(&w->cached_dir, 0);
 	w->leaf_fd = -1;
 	w->fd = -1;
@@ -136,12 +166,16 @@ static int open_component(int fd, const char *path, const char *p, size_t n, str
 	char *comp = xstrndup(p, n);
 	int next;
 
-	if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
-		error_errno(err, "cannot create the directory of entry '%s'", path);
-		free(comp);
-		return -1;
-	}
+	/* Usually the archive named the directory first: open it, create it only when missing. */
 	next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (next < 0 && errno == ENOENT) {
+		if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+			error_errno(err, "cannot create the directory of entry '%s'", path);
+			free(comp);
+			return -1;
+		}
+		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
 	free(comp);
 	if (next < 0) {
 		if (errno == ELOOP || errno == ENOTDIR)
@@ -274,7 +308,8 @@ int tree_writer_begin(struct tree_writer *w, const char *path, int executable, s
 		return error_errno(err, "cannot create '%s'", path);
 	}
 	/* The umask must not decide the mode. */
-	fchmod(w->fd, executable ? 0755 : 0644);
+	if (!w->umask_known)
+		fchmod(w->fd, executable ? 0755 : 0644);
 	w->path = xstrdup(path);
 	w->files++;
 	return 0;
