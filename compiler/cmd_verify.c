@@ -1,10 +1,29 @@
+/*
+ * slugc verify: rebuild what a manifest records and compare.
+ *
+ * The rebuild is independent of earlier builds: it runs with a private,
+ * empty cache in its temporary directory, so no per-app build cache (npm,
+ * Bundler, Go modules, buildpack caches, restored dependency trees) and no
+ * unpacked toolchain of an earlier build takes part. It shares only what is
+ * content-addressed and checked: the runtime archives the manifest pins,
+ * copied from the user's cache while their sha256 is recomputed (a copy
+ * whose digest differs is dropped and downloaded again), and, by symlink,
+ * the git mirrors (objects named by their hash, the commit pinned by the
+ * manifest) and the index documents (they only name versions; the archives
+ * they lead to are pinned), which also keeps --offline working.
+ */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "build.h"
+#include "cache.h"
 #include "cmd.h"
 #include "envdir.h"
 #include "error.h"
@@ -35,7 +54,9 @@ static const char usage[] =
 	"      --mirror LANG=URL a runtime mirror instead of the recorded one (e.g. with credentials)\n"
 	"      --offline         only the cache: no index or runtime download\n"
 	"      --env-dir DIR     the config vars instead of the recorded directory\n"
-	"      --cache-dir DIR   git mirrors (default: ~/.cache/slugc)\n"
+	"      --cache-dir DIR   the cache whose git mirrors, index documents and pinned\n"
+	"                        runtime archives (re-checked) the rebuild may use\n"
+	"                        (default: ~/.cache/slugc); nothing else of it is used\n"
 	"  -e, --env NAME=VALUE  a config var for the rebuild, as given to compile (repeatable)\n"
 	"      --json            print one JSON document on stdout\n"
 	"  -v, --verbose         show the rebuild's steps\n"
@@ -175,6 +196,132 @@ out:
 	return ret;
 }
 
+/*
+ * Copy the runtime archive `hex` from the user's cache into the private one,
+ * hashing what is copied: 1 when it is there and has that digest, 0 when it
+ * is absent or damaged (the rebuild then downloads it), -1 on an error.
+ */
+static int share_blob(const char *user, const char *priv, const char *hex, struct error *err)
+{
+	char *src = cache_blob_path(user, hex), *part = xstrfmt("%s/tmp/%s.part", priv, hex);
+	char got[SHA256_HEX_LEN + 1];
+	unsigned char digest[32], *chunk = NULL;
+	struct sha256 sha = SHA256_INIT;
+	int in = -1, outfd = -1, ret = -1;
+
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		ret = 0;
+		goto out;
+	}
+	outfd = open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (outfd < 0) {
+		error_errno(err, "cannot create '%s'", part);
+		goto out;
+	}
+	chunk = xmalloc(1 << 20);
+	sha256_init(&sha);
+	for (;;) {
+		ssize_t n = read(in, chunk, 1 << 20);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error_errno(err, "cannot read '%s'", src);
+			goto out;
+		}
+		if (!n)
+			break;
+		sha256_update(&sha, chunk, (size_t)n);
+		if (fs_write_all(outfd, chunk, (size_t)n, part, err) < 0)
+			goto out;
+	}
+	sha256_final(&sha, digest);
+	sha256_hex(digest, got);
+	if (close(outfd) < 0) {
+		outfd = -1;
+		error_errno(err, "cannot write '%s'", part);
+		goto out;
+	}
+	outfd = -1;
+	if (strcasecmp(got, hex)) {
+		out_warn("the cached '%s' has sha256 %s, not %s: the rebuild downloads it again", src,
+			 got, hex);
+		ret = 0;
+		goto out;
+	}
+	if (cache_blob_put(priv, part, hex, err) < 0)
+		goto out;
+	ret = 1;
+out:
+	if (outfd >= 0)
+		close(outfd);
+	if (in >= 0)
+		close(in);
+	if (ret != 1)
+		unlink(part);
+	sha256_release(&sha);
+	free(chunk);
+	free(src);
+	free(part);
+	return ret;
+}
+
+/*
+ * The rebuild's private cache, tmp/cache, holding only what may be shared
+ * (see the top of this file); *out is its path.
+ */
+static int private_cache(const char *user_opt, const char *tmp, const struct strvec *pins,
+			 char **out, struct error *err)
+{
+	static const char *const shared[] = { "git", "index" };
+	char *user = NULL, *priv = path_join(tmp, "cache"), *dir = NULL, *link = NULL;
+	size_t i;
+	int ret = -1;
+
+	if (cache_dir(user_opt, NULL, &dir, err) < 0)
+		goto out;
+	/* Absolute: the symlinks below are read from inside the private cache. */
+	user = realpath(dir, NULL);
+	if (!user) {
+		error_errno(err, "cannot resolve '%s'", dir);
+		goto out;
+	}
+	free(dir);
+	dir = NULL;
+	if (cache_dir(priv, "tmp", &dir, err) < 0)
+		goto out;
+	for (i = 0; i < sizeof(shared) / sizeof(*shared); i++) {
+		free(dir);
+		dir = NULL;
+		free(link);
+		link = path_join(priv, shared[i]);
+		if (cache_dir(user, shared[i], &dir, err) < 0)
+			goto out;
+		if (symlink(dir, link) < 0) {
+			error_errno(err, "cannot create '%s'", link);
+			goto out;
+		}
+	}
+	for (i = 0; i < pins->nr; i++) {
+		const char *hex = strchr(pins->v[i], '=');
+
+		if (hex && strlen(hex + 1) == SHA256_HEX_LEN &&
+		    strspn(hex + 1, "0123456789abcdefABCDEF") == SHA256_HEX_LEN &&
+		    share_blob(user, priv, hex + 1, err) < 0)
+			goto out;
+	}
+	*out = priv;
+	priv = NULL;
+	ret = 0;
+out:
+	free(user);
+	free(priv);
+	free(dir);
+	free(link);
+	return ret;
+}
+
 int cmd_verify(int argc, char **argv, struct error *err)
 {
 	struct build_options opt = BUILD_OPTIONS_INIT;
@@ -187,7 +334,7 @@ int cmd_verify(int argc, char **argv, struct error *err)
 	const char *mpath = NULL, *slug, *source;
 	char want[8 + SHA256_HEX_LEN], got[8 + SHA256_HEX_LEN];
 	struct inspect_result ir;
-	char *tmp = NULL, *rebuilt = NULL;
+	char *tmp = NULL, *rebuilt = NULL, *cache = NULL;
 	int json = 0, verbose = 0, c, built = 0, ret = -1, r;
 
 	optind = 0;
@@ -283,6 +430,9 @@ int cmd_verify(int argc, char **argv, struct error *err)
 		goto out;
 	rebuilt = path_join(tmp, "rebuilt.tgz");
 	opt.output = rebuilt;
+	if (private_cache(opt.cache_dir, tmp, &pins, &cache, err) < 0)
+		goto out;
+	opt.cache_dir = cache;
 	build_init(&b, &opt);
 	r = build_run(&b, err);
 	if (!r) {
@@ -318,6 +468,7 @@ out:
 	}
 	free(tmp);
 	free(rebuilt);
+	free(cache);
 	buf_release(&diff);
 	strvec_clear(&refs);
 	strvec_clear(&env);
