@@ -24,6 +24,11 @@ GIT_URL="git://127.0.0.1:$GIT_DAEMON_PORT/bp.git"
 # The same buildpack as a .tgz, as Heroku's buildpack registry serves them (no top directory).
 tar -czf www/bp.tgz -C bp-src bin
 TGZ_SHA=$(sha www/bp.tgz)
+# A buildpack whose output depends on its build cache: it counts the builds that used it.
+make_buildpack bp-count "echo Counting" \
+	'n=$(cat "$2/count" 2>/dev/null || echo 0); echo $((n + 1)) >"$2/count"; cp "$2/count" "$1/count.txt"' \
+	"printf -- '---\\ndefault_process_types:\\n  web: cat count.txt\\n'"
+tar -czf www/count.tgz -C bp-count bin
 start_mirror "$TRASH/www" || exit 99
 TGZ_URL="$MIRROR_URL/bp.tgz"
 
@@ -66,6 +71,17 @@ test_expect_success 'a .tgz buildpack over HTTP; its sha256 is recorded' '
 	expect_exit 0 slugc compile app --buildpack "$TGZ_URL#sha256=$TGZ_SHA" -o t2.tgz &&
 	equal "$(sha t2.tgz)" "$(sha t.tgz)" &&
 	expect_exit 0 slugc verify t.tgz --manifest t.json app
+'
+
+test_expect_success 'verify rebuilds without the build caches earlier builds left' '
+	expect_exit 0 slugc compile app --buildpack "$MIRROR_URL/count.tgz" -o c1.tgz --cache-dir "$TRASH/cc" &&
+	equal "$(tar -xzOf c1.tgz ./app/count.txt)" 1 &&
+	expect_exit 0 slugc compile app --buildpack "$MIRROR_URL/count.tgz" -o c2.tgz --cache-dir "$TRASH/cc" &&
+	equal "$(tar -xzOf c2.tgz ./app/count.txt)" 2 &&
+	expect_exit 0 slugc verify c1.tgz --manifest c1.json app --cache-dir "$TRASH/cc" &&
+	contains out "reproducible" &&
+	equal "$(cat cc/build/*/buildpacks/*/count)" 2 &&
+	test -z "$(ls -A "$TMPDIR" | grep slugc-verify)"
 '
 
 test_expect_success 'a .tgz that does not match its #sha256 pin is refused' '
