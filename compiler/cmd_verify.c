@@ -11,10 +11,15 @@
  * the git mirrors (objects named by their hash, the commit pinned by the
  * manifest) and the index documents (they only name versions; the archives
  * they lead to are pinned), which also keeps --offline working.
+ *
+ * The slug is verified (inspect's verifier, one pass over it) in a thread
+ * while the rebuild runs; its verdict comes first: a slug it refuses is
+ * refused with its message, whatever the rebuild did.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,6 +327,23 @@ out:
 	return ret;
 }
 
+/* The slug's verification, run beside the rebuild. */
+struct inspect_job {
+	const char *slug;
+	const struct unpack_limits *limits;
+	struct inspect_result ir;
+	struct error err;
+	int ret;
+};
+
+static void *inspect_thread(void *arg)
+{
+	struct inspect_job *j = arg;
+
+	j->ret = inspect_slug(j->slug, j->limits, &j->ir, &j->err);
+	return NULL;
+}
+
 int cmd_verify(int argc, char **argv, struct error *err)
 {
 	struct build_options opt = BUILD_OPTIONS_INIT;
@@ -333,9 +355,10 @@ int cmd_verify(int argc, char **argv, struct error *err)
 	struct build b;
 	const char *mpath = NULL, *slug, *source;
 	char want[8 + SHA256_HEX_LEN], got[8 + SHA256_HEX_LEN];
-	struct inspect_result ir;
+	struct inspect_job job;
+	pthread_t inspector;
 	char *tmp = NULL, *rebuilt = NULL, *cache = NULL;
-	int json = 0, verbose = 0, c, built = 0, ret = -1, r;
+	int json = 0, verbose = 0, c, built = 0, ret = -1, r, inspecting = 0;
 
 	optind = 0;
 	while ((c = cmd_getopt(argc, argv, ":e:vh", longopts)) != -1) {
@@ -401,13 +424,22 @@ int cmd_verify(int argc, char **argv, struct error *err)
 			  "can be rebuilt", mpath);
 		goto out;
 	}
-	/* The same verifier as inspect and run: a slug they refuse is refused here too. */
-	if (inspect_slug(slug, &opt.limits, &ir, err) < 0 ||
-	    recorded_settings(&m, mpath, &opt, &mirrors, &pins, err) < 0)
+	/*
+	 * The same verifier as inspect and run: a slug they refuse is refused
+	 * here too. It reads the slug while the rebuild runs (its own thread,
+	 * reader and error; nothing shared but the signal flag).
+	 */
+	memset(&job, 0, sizeof(job));
+	job.slug = slug;
+	job.limits = &opt.limits;
+	job.err = (struct error)ERROR_INIT;
+	inspecting = !pthread_create(&inspector, NULL, inspect_thread, &job);
+	if (!inspecting)
+		inspect_thread(&job);
+	if (recorded_settings(&m, mpath, &opt, &mirrors, &pins, err) < 0)
 		goto out;
 	opt.mirrors = &mirrors;
 	opt.pins = &pins;
-	snprintf(want, sizeof(want), "SHA256:%s", ir.sha256);
 
 	/* Rebuild with everything the manifest recorded. */
 	opt.source = source;
@@ -440,6 +472,15 @@ int cmd_verify(int argc, char **argv, struct error *err)
 		built = 1;
 	}
 	build_release(&b);
+	if (inspecting) {
+		pthread_join(inspector, NULL);
+		inspecting = 0;
+	}
+	if (job.ret < 0) {
+		*err = job.err;
+		goto out;
+	}
+	snprintf(want, sizeof(want), "SHA256:%s", job.ir.sha256);
 	if (!built) {
 		error_prefix(err, "cannot rebuild %s from '%s'", m.commit ? m.commit : "the source",
 			     source);
@@ -461,6 +502,12 @@ int cmd_verify(int argc, char **argv, struct error *err)
 	error_set(err, "not reproducible: '%s' (%s) differs from a rebuild of %s (%s): %s", slug,
 		  want, m.commit ? m.commit : "the source", got, diff.ptr);
 out:
+	if (inspecting) {
+		pthread_join(inspector, NULL);
+		/* Its verdict comes first: the rebuild's settings do not matter for a refused slug. */
+		if (job.ret < 0)
+			*err = job.err;
+	}
 	if (tmp) {
 		struct error ignored = ERROR_INIT;
 
