@@ -94,7 +94,7 @@ def shell_lines(block):
             first = n
             s = re.sub(r"^(\$ |- |run: )", "", s)
         if s.endswith("\\"):
-            cur += s[:-1] + " "
+            cur += s[:-1].rstrip() + " "
             continue
         out.append((first, cur + s))
         cur, first = "", None
