@@ -262,6 +262,9 @@ def run_one(ex, log, timeout=400):
                         body = r.read(200)
                     log.write(f"--- answered on port {port}: {body!r}\n")
                     return None
+                except urllib.error.HTTPError as e:  # an answer all the same
+                    log.write(f"--- answered on port {port}: HTTP {e.code}\n")
+                    return None
                 except (OSError, urllib.error.URLError):
                     time.sleep(0.2)
             if proc.poll() is None:
