@@ -277,7 +277,7 @@ static int go_install(struct build_env *be, const struct resolved *r, const char
 {
 	char *dir = NULL, *bin;
 
-	if (runtime_unpacked(be, r, archive, &dir, err) < 0)
+	if (runtime_unpacked(be, r, archive, 1, &dir, err) < 0)
 		return -1;
 	out_info("Using Go %s from the cache (build time only: not in the slug)", r->version);
 	bin = xstrfmt("%s/bin", dir);

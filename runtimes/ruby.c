@@ -81,11 +81,12 @@ static int ruby_install(struct build_env *be, const struct resolved *r, const ch
 		error_set(err, "the app already has %s; remove it from the source", rel);
 		goto out;
 	}
-	/* Heroku's Ruby archives have no top-level directory. */
-	if (extract_archive(archive, dest, 0, be->limits, err) < 0) {
-		error_prefix(err, "cannot unpack %s", r->shown_url);
+	/*
+	 * Unpacked once into the cache and hard-linked, as Node.js is
+	 * (runtime_link). Heroku's Ruby archives have no top-level directory.
+	 */
+	if (runtime_link(be, r, archive, 0, rel, err) < 0)
 		goto out;
-	}
 	runtime_path_prepend(&be->env, bin);
 	ret = 0;
 out:
