@@ -4,9 +4,11 @@
 # bytes, the packer writes no hard-link entries, and a build step that
 # writes into (or chmods) a runtime file in place gets the change in its own
 # slug while the cache entry is evicted, so the next build is the cold one.
+# Ruby is linked the same way, and its kept bundle is keyed by its settings.
 . "$(dirname "$0")/test-lib.sh"
 
 use_node_mirror || { echo "cannot build the Node.js mirror"; exit 99; }
+use_ruby_mirror && use_ruby_app || { echo "cannot build the Ruby mirror"; exit 99; }
 
 # app DIR POSTBUILD: node-hello with a heroku-postbuild script.
 app() {
@@ -108,6 +110,20 @@ test_expect_success 'replacing a runtime file (not in place) leaves the cache al
 	expect_exit 0 slugc compile links --cache-dir "$TRASH/cache" -o after-replace.tgz &&
 	not_contains out "Unpacking" &&
 	equal "$(sha after-replace.tgz)" "$(sha cold.tgz)"
+'
+
+test_expect_success 'Ruby is linked too; its kept bundle is keyed by the Bundler settings' '
+	cp -r "$RUBY_APP" rb &&
+	expect_exit 0 slugc compile rb --cache-dir "$TRASH/rcache" -o rb1.tgz &&
+	expect_exit 0 slugc compile rb --cache-dir "$TRASH/rcache" -o rb2.tgz &&
+	contains out "Restored vendor/bundle from the build cache" &&
+	not_contains err "in place" &&
+	equal "$(stat -c %h "$(ls -d "$TRASH"/rcache/toolchains/*/bin/ruby)")" 1 &&
+	tar -tzf rb2.tgz "./app/vendor/ruby-$RUBY_V/bin/ruby" &&
+	equal "$(sha rb2.tgz)" "$(sha rb1.tgz)" &&
+	expect_exit 0 slugc compile rb --cache-dir "$TRASH/rcache" -e BUNDLE_JOBS=2 -o rb3.tgz &&
+	not_contains out "Restored vendor/bundle" &&
+	equal "$(sha rb3.tgz)" "$(sha rb1.tgz)"
 '
 
 # A cache on another file system (tmpfs): link() fails with EXDEV and each file is copied.
