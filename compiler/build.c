@@ -62,8 +62,10 @@ void build_release(struct build *b)
 	free(b->home);
 	strvec_clear(&b->config);
 	strvec_clear(&b->be.env);
+	runtime_links_release(&b->be);
 	for (i = 0; i < b->be.nheld; i++)
-		close(b->be.held[i]);
+		if (b->be.held[i] >= 0)
+			close(b->be.held[i]);
 	strvec_clear(&b->buildpacks);
 	buildpack_list_release(&b->bps);
 	strvec_clear(&b->config_vars);
@@ -138,6 +140,8 @@ int build_prepare_source(struct build *b, struct error *err)
 
 int build_run(struct build *b, struct error *err)
 {
+	int r;
+
 	/*
 	 * The output files are created first, as temporaries beside their
 	 * targets: an unwritable output directory fails before any work, and
@@ -149,13 +153,15 @@ int build_run(struct build *b, struct error *err)
 		return -1;
 	if (build_prepare_source(b, err) < 0 || run_stage(b, "detect", detect_run, err) < 0)
 		return -1;
-	if (b->bps.nr) {
-		if (run_stage(b, "buildpacks", steps_run, err) < 0)
-			return -1;
-	} else if (run_stage(b, "runtimes", install_run, err) < 0 ||
-		   run_stage(b, "build", deps_run, err) < 0) {
+	if (b->bps.nr)
+		r = run_stage(b, "buildpacks", steps_run, err);
+	else
+		r = run_stage(b, "runtimes", install_run, err) < 0 ? -1 :
+		    run_stage(b, "build", deps_run, err);
+	/* Failed or not, a step may have written into a runtime linked from the cache. */
+	runtime_links_check(&b->be);
+	if (r < 0)
 		return -1;
-	}
 	if (run_stage(b, "release", release_run, err) < 0 ||
 	    run_stage(b, "pack", pack_run, err) < 0 || run_stage(b, "manifest", manifest_run, err) < 0)
 		return -1;

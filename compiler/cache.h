@@ -21,7 +21,8 @@ struct strvec;
  *                          their fetch time as mtime, for a TTL
  *   tofu/<key>             the sha256 first seen for a URL Heroku publishes no
  *                          checksum for (trust on first use)
- *   toolchains/<hex>/      unpacked build-time toolchains (Go), by archive hash
+ *   toolchains/<hex>/      unpacked runtime archives by archive hash: Go used in
+ *                          place, Node.js and Ruby hard-linked into builds
  *   build/<app key>/       per-app build caches (npm, Go modules, Bundler)
  *   tmp/                   partial downloads and their locks
  *   <entry>.json           beside an entry: what it is (cache_meta_put), for

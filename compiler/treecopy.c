@@ -4,9 +4,15 @@
  * tree (path_check_symlink). Anything else (a device, a FIFO, a socket) is
  * an error naming it. Used for the source stage's copy and for the
  * per-app build caches.
+ *
+ * tree_link() is the same walk with regular files hard-linked rather than
+ * copied (directories and symlinks are still created fresh, so what a build
+ * adds or removes stays in its own tree); a file the kernel will not link
+ * (another file system, too many links, protected_hardlinks) is copied.
  */
 #include "treecopy.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,6 +32,8 @@ struct copy {
 	struct buf link;        /* readlink scratch */
 	tree_copy_filter_fn filter;
 	void *filter_ctx;
+	tree_link_fn linked;    /* tree_link(): told of every file linked; NULL: copy everything */
+	void *linked_ctx;
 };
 
 static int copy_symlink(struct copy *c, const struct walk_entry *e, struct error *err)
@@ -94,6 +102,13 @@ static int copy_entry(const struct walk_entry *e, void *ctx, struct error *err)
 					   c->dst_root);
 		return WALK_CONTINUE;
 	}
+	if (S_ISREG(m) && c->linked) {
+		/* Without AT_SYMLINK_FOLLOW linkat() links the entry itself, never what it names. */
+		if (linkat(e->dirfd, e->name, c->dst_fd, e->path, 0) == 0)
+			return c->linked(c->linked_ctx, e->path, e->st, err);
+		if (errno != EXDEV && errno != EMLINK && errno != EPERM && errno != EACCES)
+			return error_errno(err, "cannot link '%s' into '%s'", e->path, c->dst_root);
+	}
 	if (S_ISREG(m))
 		return copy_file(c, e, err);
 	if (S_ISLNK(m))
@@ -102,31 +117,45 @@ static int copy_entry(const struct walk_entry *e, void *ctx, struct error *err)
 			 e->path, fs_special_kind(m));
 }
 
+/* Both entry points: c names src_root and dst_root, its descriptors still -1. */
+static int copy_tree(struct copy *c, struct error *err)
+{
+	int ret = -1;
+
+	if (mkdir(c->dst_root, 0755) < 0)
+		return error_errno(err, "cannot create '%s'", c->dst_root);
+	c->src_fd = open(c->src_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->src_fd < 0) {
+		error_errno(err, "cannot open source directory '%s'", c->src_root);
+		goto out;
+	}
+	c->dst_fd = open(c->dst_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->dst_fd < 0) {
+		error_errno(err, "cannot open '%s'", c->dst_root);
+		goto out;
+	}
+	ret = walk_tree(c->src_root, copy_entry, NULL, c, 0, err);
+out:
+	if (c->src_fd >= 0)
+		close(c->src_fd);
+	if (c->dst_fd >= 0)
+		close(c->dst_fd);
+	buf_release(&c->link);
+	return ret;
+}
+
 int tree_copy(const char *src, const char *dst, unsigned flags, tree_copy_filter_fn filter,
 	      void *ctx, struct error *err)
 {
-	struct copy c = { src, dst, flags, -1, -1, BUF_INIT, filter, ctx };
-	int ret = -1;
+	struct copy c = { src, dst, flags, -1, -1, BUF_INIT, filter, ctx, NULL, NULL };
 
-	if (mkdir(dst, 0755) < 0)
-		return error_errno(err, "cannot create '%s'", dst);
-	c.src_fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (c.src_fd < 0) {
-		error_errno(err, "cannot open source directory '%s'", src);
-		goto out;
-	}
-	c.dst_fd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (c.dst_fd < 0) {
-		error_errno(err, "cannot open '%s'", dst);
-		goto out;
-	}
-	ret = walk_tree(src, copy_entry, NULL, &c, 0, err);
-out:
-	if (c.src_fd >= 0)
-		close(c.src_fd);
-	if (c.dst_fd >= 0)
-		close(c.dst_fd);
-	buf_release(&c.link);
-	return ret;
+	return copy_tree(&c, err);
+}
+
+int tree_link(const char *src, const char *dst, tree_link_fn linked, void *ctx, struct error *err)
+{
+	struct copy c = { src, dst, 0, -1, -1, BUF_INIT, NULL, NULL, linked, ctx };
+
+	return copy_tree(&c, err);
 }
 

@@ -277,7 +277,7 @@ static int go_install(struct build_env *be, const struct resolved *r, const char
 {
 	char *dir = NULL, *bin;
 
-	if (runtime_unpacked(be, r, archive, &dir, err) < 0)
+	if (runtime_unpacked(be, r, archive, 1, &dir, err) < 0)
 		return -1;
 	out_info("Using Go %s from the cache (build time only: not in the slug)", r->version);
 	bin = xstrfmt("%s/bin", dir);
@@ -362,7 +362,17 @@ static int go_build(struct build_env *be, const struct resolved *r, struct error
 	struct strvec argv = STRVEC_INIT;
 	char *gobin = path_join(be->app_dir, "bin"), *gopath = path_join(be->app_cache, "go");
 	char *modcache = path_join(be->app_cache, "go/pkg/mod");
-	char *gocache = path_join(be->app_cache, "go-build");
+	/*
+	 * Go keys its own caches by content: a module by path@version (checked
+	 * against go.sum), a build action by the toolchain's identity, flags,
+	 * environment and inputs, so neither needs a key of ours across Go
+	 * versions. What Go does not hash is the system's C headers and
+	 * libraries a cgo package compiles against: the build cache is kept per
+	 * stack and architecture.
+	 */
+	const char *stack = env_get(&be->env, "STACK");
+	char *gocache = xstrfmt("%s/go-build-%s-%s", be->app_cache, stack ? stack : "none",
+				runtime_go_arch());
 	char *vendor = path_join(be->app_dir, "vendor/modules.txt"), *what = NULL;
 	const char *p;
 	int ret = -1;

@@ -284,7 +284,7 @@ static int node_install(struct build_env *be, const struct resolved *r, const ch
 			struct error *err)
 {
 	char *heroku = path_join(be->app_dir, ".heroku");
-	char *dest = path_join(heroku, "node"), *bin = path_join(dest, "bin"), *unpacked = NULL;
+	char *dest = path_join(heroku, "node"), *bin = path_join(dest, "bin");
 	int ret = -1;
 
 	out_info("Installing Node.js %s into .heroku/node", r->version);
@@ -295,9 +295,12 @@ static int node_install(struct build_env *be, const struct resolved *r, const ch
 			  "to .slugignore)");
 		goto out;
 	}
-	/* Unpacked once into the cache; each build copies it (a build may write to its copy). */
-	if (runtime_unpacked(be, r, archive, &unpacked, err) < 0 ||
-	    tree_copy(unpacked, dest, 0, NULL, NULL, err) < 0)
+	/*
+	 * Unpacked once into the cache; each build hard-links it rather than
+	 * copying 100 MB (runtime_link: a step that writes into a file of it in
+	 * place is caught after the build and the cache entry evicted).
+	 */
+	if (runtime_link(be, r, archive, 1, ".heroku/node", err) < 0)
 		goto out;
 	runtime_path_prepend(&be->env, bin);
 	env_set(&be->env, "NODE_HOME", dest);
@@ -306,7 +309,6 @@ out:
 	free(heroku);
 	free(dest);
 	free(bin);
-	free(unpacked);
 	return ret;
 }
 

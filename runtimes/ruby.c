@@ -25,6 +25,7 @@
 #include "path.h"
 #include "regex.h"
 #include "runtimes.h"
+#include "sha256.h"
 #include "xalloc.h"
 
 #define OFFICIAL "https://heroku-buildpack-ruby.s3.dualstack.us-east-1.amazonaws.com"
@@ -34,6 +35,51 @@ static int ruby_resolve(const struct runtime_options *o, const char *requirement
 			struct resolved *out, struct error *err);
 static int ruby_install(struct build_env *be, const struct resolved *r, const char *archive,
 			struct error *err);
+/*
+ * The build cache key of vendor/bundle: everything the installed bundle
+ * depends on, so that a restored bundle is what a clean `bundle install`
+ * gives (the slug is the same bytes warm or cold). Gems with native
+ * extensions are built for one Ruby (version and archive) on one stack and
+ * architecture; the gems are what Gemfile and Gemfile.lock say; Bundler's
+ * settings (BUNDLE_WITHOUT, and any BUNDLE_* config var) choose among them.
+ * A changed lockfile starts from an empty bundle.
+ */
+static int bundle_key(const struct build_env *be, const struct resolved *r, char **key,
+		      struct error *err)
+{
+	static const char *const files[] = { "Gemfile", "Gemfile.lock", "gems.rb", "gems.locked" };
+	struct buf what = BUF_INIT;
+	struct strvec settings = STRVEC_INIT;
+	char digest[65];
+	size_t i;
+
+	buf_addf(&what, "%s\n%s\n%s\n%s\n", r->version, r->sha256 ? r->sha256 : "",
+		 env_get(&be->env, "STACK") ? env_get(&be->env, "STACK") : "", runtime_go_arch());
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *path = path_join(be->app_dir, files[i]), hex[SHA256_HEX_LEN + 1] = "none";
+		int r2 = fs_exists(path) ? sha256_file(path, hex, NULL, err) : 0;
+
+		free(path);
+		if (r2 < 0) {
+			buf_release(&what);
+			return -1;
+		}
+		buf_addf(&what, "%s %s\n", files[i], hex);
+	}
+	/* Sorted: the key must not depend on the order config vars came in. BUNDLE_USER_HOME is this app's cache. */
+	for (i = 0; i < be->env.nr; i++)
+		if (!strncmp(be->env.v[i], "BUNDLE_", 7) && strncmp(be->env.v[i], "BUNDLE_USER_HOME=", 17))
+			strvec_push(&settings, be->env.v[i]);
+	strvec_sort(&settings);
+	for (i = 0; i < settings.nr; i++)
+		buf_addf(&what, "%s\n", settings.v[i]);
+	strvec_clear(&settings);
+	cache_key(what.ptr, digest);
+	*key = xstrfmt("vendor-bundle-ruby-%s-%.16s", r->version, digest);
+	buf_release(&what);
+	return 0;
+}
+
 static int ruby_build(struct build_env *be, const struct resolved *r, struct error *err);
 
 const struct runtime runtime_ruby = {
@@ -81,11 +127,12 @@ static int ruby_install(struct build_env *be, const struct resolved *r, const ch
 		error_set(err, "the app already has %s; remove it from the source", rel);
 		goto out;
 	}
-	/* Heroku's Ruby archives have no top-level directory. */
-	if (extract_archive(archive, dest, 0, be->limits, err) < 0) {
-		error_prefix(err, "cannot unpack %s", r->shown_url);
+	/*
+	 * Unpacked once into the cache and hard-linked, as Node.js is
+	 * (runtime_link). Heroku's Ruby archives have no top-level directory.
+	 */
+	if (runtime_link(be, r, archive, 0, rel, err) < 0)
 		goto out;
-	}
 	runtime_path_prepend(&be->env, bin);
 	ret = 0;
 out:
@@ -140,9 +187,7 @@ static int ruby_build(struct build_env *be, const struct resolved *r, struct err
 	const char *precompile[] = { "bundle", "exec", "rake", "assets:precompile", NULL };
 	char *cache = path_join(be->app_dir, "vendor/cache"), *user = path_join(be->app_cache, "bundler");
 	char *lock = path_join(be->app_dir, "Gemfile.lock"), *abi = NULL, *profile = NULL;
-	char *rubydir = xstrfmt("vendor/ruby-%s", r->version);
-	/* Gems with native extensions are built for one Ruby on one stack. */
-	char *key = xstrfmt("vendor-bundle-ruby-%s-%s", r->version, env_get(&be->env, "STACK"));
+	char *rubydir = xstrfmt("vendor/ruby-%s", r->version), *key = NULL;
 	int ret = -1, local;
 
 	/* heroku-buildpack-ruby's Bundler settings. */
@@ -163,6 +208,8 @@ static int ruby_build(struct build_env *be, const struct resolved *r, struct err
 
 	/* Gems vendored in vendor/cache install without network access. */
 	local = fs_is_dir(cache);
+	if (bundle_key(be, r, &key, err) < 0)
+		goto out;
 	out_step("Installing dependencies using bundler");
 	if (runtime_cache_restore(be, "vendor/bundle", key, err) < 0 ||
 	    runtime_step(be, local ? install_local : install, local ? "bundle install --local" :

@@ -8,6 +8,17 @@
  *     download says (runtime_fetch); a mismatch deletes it.
  *  2. One process downloads a given URL at a time (tmp/<url key>.lock);
  *     the others wait, then find it in the cache.
+ *  3. toolchains/<hex>/ appears complete or not at all (unpacked beside it
+ *     and renamed, under toolchains/<hex>.lock held exclusively); a build
+ *     using it holds that lock shared until it ends, so no build unpacks or
+ *     evicts that name meanwhile.
+ *  4. A runtime a build ships is hard-linked from toolchains/<hex>/
+ *     (runtime_link), so a build step writing into one of its files in
+ *     place writes into the cache's. Each linked inode's (mode, owner, size,
+ *     mtime) is recorded and checked after the build steps
+ *     (runtime_links_check): a changed one evicts the entry, so the next
+ *     build unpacks the archive afresh. The slug of the build that changed
+ *     it holds the change, as it would with a copy.
  */
 #include "runtimes.h"
 
@@ -17,6 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -437,8 +451,12 @@ static void describe(const char *entry, const struct resolved *r, const char *wh
 	free(text);
 }
 
-int runtime_unpacked(struct build_env *be, const struct resolved *r, const char *archive,
-		     char **dir, struct error *err)
+/*
+ * runtime_unpacked()'s work; *held is the index in be->held of the shared
+ * lock kept on the entry, or -1 when none could be kept.
+ */
+static int unpacked(struct build_env *be, const struct resolved *r, const char *archive, int strip,
+		    char **dir, int *held, struct error *err)
 {
 	struct cache_lock lock = CACHE_LOCK_INIT;
 	char *path = xstrfmt("%s/toolchains/%s", be->cache, r->sha256);
@@ -446,6 +464,7 @@ int runtime_unpacked(struct build_env *be, const struct resolved *r, const char 
 	char *tmp = NULL;
 	int ret = -1;
 
+	*held = -1;
 	if (fs_mkdir_p(parent, 0700, err) < 0 || cache_lock(&lock, lockpath, 1, err) < 0)
 		goto out;
 	if (!fs_is_dir(path)) {
@@ -455,7 +474,7 @@ int runtime_unpacked(struct build_env *be, const struct resolved *r, const char 
 		/* Beside the target and renamed: an interrupted unpack never looks complete. */
 		tmp = xstrfmt("%s.tmp", path);
 		fs_remove_tree(tmp, &ignored);
-		if (extract_archive(archive, tmp, 1, be->limits, err) < 0) {
+		if (extract_archive(archive, tmp, strip, be->limits, err) < 0) {
 			fs_remove_tree(tmp, &ignored);
 			error_prefix(err, "cannot unpack %s", r->shown_url);
 			goto out;
@@ -472,8 +491,10 @@ int runtime_unpacked(struct build_env *be, const struct resolved *r, const char 
 	/* Keep a shared lock while the build uses it: `slugc cache prune` skips locked entries. */
 	if (cache_lock_share(&lock, err) < 0)
 		goto out;
-	if (runtime_hold_lock(be, lock.fd) == 0)
+	if (runtime_hold_lock(be, lock.fd) == 0) {
+		*held = (int)be->nheld - 1;
 		lock.fd = -1;
+	}
 	*dir = path;
 	path = NULL;
 	ret = 0;
@@ -484,6 +505,199 @@ out:
 	free(lockpath);
 	free(parent);
 	return ret;
+}
+
+int runtime_unpacked(struct build_env *be, const struct resolved *r, const char *archive,
+		     int strip, char **dir, struct error *err)
+{
+	int held;
+
+	return unpacked(be, r, archive, strip, dir, &held, err);
+}
+
+/* One file a build linked from a toolchain, and its inode's state when it was linked. */
+struct linked_file {
+	char *path;              /* relative to the toolchain (and to the app's copy) */
+	dev_t dev;
+	ino_t ino;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	off_t size;
+	struct timespec mtime;
+};
+
+/* A toolchain a build linked into its app (be->linked, a list). */
+struct linked_tree {
+	char *toolchain;         /* <cache>/toolchains/<hex> */
+	char *dest;              /* where it is in the app (absolute) */
+	char *shown;             /* the same, relative to the app: ".heroku/node" */
+	char *display;           /* "Node.js 20.11.1" */
+	int held;                /* index in be->held of its shared lock, or -1 */
+	struct linked_file *files;
+	size_t nr, alloc;
+	struct linked_tree *next;
+};
+
+static int record_link(void *ctx, const char *relpath, const struct stat *st, struct error *err)
+{
+	struct linked_tree *t = ctx;
+	struct linked_file *f;
+
+	(void)err;
+	if (t->nr == t->alloc) {
+		t->alloc = t->alloc ? 2 * t->alloc : 1024;
+		t->files = xrealloc(t->files, t->alloc * sizeof(*t->files));
+	}
+	f = &t->files[t->nr++];
+	f->path = xstrdup(relpath);
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
+	f->mode = st->st_mode;
+	f->uid = st->st_uid;
+	f->gid = st->st_gid;
+	f->size = st->st_size;
+	f->mtime = st->st_mtim;
+	return 0;
+}
+
+static void linked_tree_free(struct linked_tree *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr; i++)
+		free(t->files[i].path);
+	free(t->files);
+	free(t->toolchain);
+	free(t->dest);
+	free(t->shown);
+	free(t->display);
+	free(t);
+}
+
+int runtime_link(struct build_env *be, const struct resolved *r, const char *archive, int strip,
+		 const char *rel, struct error *err)
+{
+	struct linked_tree *t = xcalloc(1, sizeof(*t));
+	struct error ignored = ERROR_INIT;
+
+	t->dest = path_join(be->app_dir, rel);
+	t->shown = xstrdup(rel);
+	t->display = xstrfmt("%s %s", r->runtime ? r->runtime->display : "the runtime", r->version);
+	if (unpacked(be, r, archive, strip, &t->toolchain, &t->held, err) < 0)
+		goto fail;
+	/*
+	 * Linked, not copied: 6,000 files and 100 MB for Node.js cost a few
+	 * thousand link() calls instead of writing the data again. The packer
+	 * never looks at link counts or inode numbers (it writes every file's
+	 * data, no tar hard-link entries), so the slug is the same bytes.
+	 */
+	if (tree_link(t->toolchain, t->dest, record_link, t, err) < 0) {
+		fs_remove_tree(t->dest, &ignored);
+		goto fail;
+	}
+	t->next = be->linked;
+	be->linked = t;
+	return 0;
+fail:
+	linked_tree_free(t);
+	return -1;
+}
+
+/* Whether st is the inode f recorded, and whether that inode changed: 1 changed, 0 same, -1 not it. */
+static int inode_changed(const struct linked_file *f, const struct stat *st)
+{
+	if (st->st_dev != f->dev || st->st_ino != f->ino)
+		return -1;
+	return st->st_mode != f->mode || st->st_uid != f->uid || st->st_gid != f->gid ||
+	       st->st_size != f->size || st->st_mtim.tv_sec != f->mtime.tv_sec ||
+	       st->st_mtim.tv_nsec != f->mtime.tv_nsec;
+}
+
+/*
+ * Take the damaged entry out of the cache: renamed away (under our shared
+ * lock nobody is unpacking that name, and the next build unpacks it
+ * afresh), then removed if no other build holds the entry's lock; else it
+ * is left, under its new name, to `slugc cache prune`.
+ */
+static void evict(struct build_env *be, struct linked_tree *t)
+{
+	char *away = xstrfmt("%s.evicted-%ld", t->toolchain, (long)getpid());
+	char *lockpath = xstrfmt("%s.lock", t->toolchain);
+	struct error ignored = ERROR_INIT;
+	int fd;
+
+	fs_remove_tree(away, &ignored);
+	if (rename(t->toolchain, away) < 0) {
+		out_warn("could not evict '%s' from the cache (%s): remove it by hand or run "
+			 "'slugc cache prune --all'", t->toolchain, strerror(errno));
+		goto out;
+	}
+	/* Our own shared lock would refuse us the exclusive one: the entry is no longer ours. */
+	if (t->held >= 0) {
+		close(be->held[t->held]);
+		be->held[t->held] = -1;
+		t->held = -1;
+	}
+	fd = open(lockpath, O_RDWR | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+		fs_remove_tree(away, &ignored);
+	if (fd >= 0)
+		close(fd);
+out:
+	free(away);
+	free(lockpath);
+}
+
+void runtime_links_check(struct build_env *be)
+{
+	struct linked_tree *t;
+
+	for (t = be->linked; t; t = t->next) {
+		const struct linked_file *bad = NULL;
+		int dirfd = open(t->toolchain, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int appfd = open(t->dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int in_cache = 0;
+		size_t i;
+
+		for (i = 0; i < t->nr && !bad; i++) {
+			const struct linked_file *f = &t->files[i];
+			struct stat st;
+			int r = -1;
+
+			if (dirfd >= 0 && fstatat(dirfd, f->path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+				r = inode_changed(f, &st);
+			in_cache = r >= 0;
+			/* Evicted or replaced meanwhile: the app's link may still be that inode. */
+			if (r < 0 && appfd >= 0 && fstatat(appfd, f->path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+				r = inode_changed(f, &st);
+			if (r == 1)
+				bad = f;
+		}
+		if (dirfd >= 0)
+			close(dirfd);
+		if (appfd >= 0)
+			close(appfd);
+		if (!bad)
+			continue;
+		out_warn("a build step changed %s/%s in place (written to or chmod-ed); it is a hard "
+			 "link to %s in the cache, which %s: this slug holds the change. To change a "
+			 "runtime file, write a new file and rename it over the old one", t->shown,
+			 bad->path, t->display, in_cache ? "is now evicted and unpacked afresh by the "
+			 "next build" : "another build already evicted");
+		if (in_cache)
+			evict(be, t);
+	}
+}
+
+void runtime_links_release(struct build_env *be)
+{
+	while (be->linked) {
+		struct linked_tree *t = be->linked;
+
+		be->linked = t->next;
+		linked_tree_free(t);
+	}
 }
 
 int runtime_write_profile(const char *app_dir, const char *name, const char *text, struct error *err)

@@ -19,6 +19,7 @@ struct defaults;
 struct detection;
 struct error;
 struct json;
+struct linked_tree;
 
 /* One artifact a requirement resolved to. */
 struct resolved {
@@ -61,6 +62,7 @@ struct build_env {
 	int held[8];              /* shared cache locks kept until the build ends (toolchains in use) */
 	const struct unpack_limits *limits; /* caps on unpacking a runtime archive (--max-unpacked) */
 	unsigned nheld;
+	struct linked_tree *linked; /* runtimes hard-linked from the cache (runtime_link) */
 };
 
 struct runtime {
@@ -153,14 +155,33 @@ int runtime_cache_save(struct build_env *be, const char *dir, const char *key, s
  * ~110 MB and ~6,000 entries unpacked, Go ~250-450 MB, Heroku's Ruby ~25 MB).
  */
 /*
- * The archive unpacked (its top directory stripped) into the cache at
- * toolchains/<sha256>/, once per digest, under a lock; *dir is that
- * directory (caller frees). A shared lock on it is held until the build
- * ends, so `slugc cache prune` leaves it alone. Nothing there may be
- * written to: a provider that ships the runtime copies it into the app.
+ * The archive unpacked (its top directory stripped when `strip`) into the
+ * cache at toolchains/<sha256>/, once per digest, under a lock; *dir is
+ * that directory (caller frees). A shared lock on it is held until the
+ * build ends, so `slugc cache prune` leaves it alone. Nothing there may be
+ * written to: a runtime that ships in the slug goes in with runtime_link().
  */
 int runtime_unpacked(struct build_env *be, const struct resolved *r, const char *archive,
-		     char **dir, struct error *err);
+		     int strip, char **dir, struct error *err);
+/*
+ * The runtime's unpacked tree (runtime_unpacked) put at app_dir/rel, which
+ * must not exist, without copying its data: every regular file hard-linked
+ * (copied where the kernel refuses a link), directories and symlinks
+ * created fresh. What each linked inode looked like is kept in be->linked
+ * for runtime_links_check().
+ */
+int runtime_link(struct build_env *be, const struct resolved *r, const char *archive, int strip,
+		 const char *rel, struct error *err);
+/*
+ * After the build steps (whether they succeeded or not): a linked runtime
+ * file whose inode a step changed in place (written, truncated, chmod-ed)
+ * is a damaged cache entry. Warn, naming the file, and evict the entry so
+ * the next build unpacks it afresh. Never fails: the slug holds what the
+ * step wrote, as with a copy.
+ */
+void runtime_links_check(struct build_env *be);
+/* Free be->linked. */
+void runtime_links_release(struct build_env *be);
 /*
  * Keep the lock `fd` (a shared cache lock) until the build ends, in be->held;
  * 0 taken (the caller no longer owns fd), -1 when all slots are in use.
