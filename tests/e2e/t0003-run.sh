@@ -7,11 +7,13 @@ mkdir -p app &&
 printf 'web: trap "echo stopping; exit 0" TERM; echo up; while :; do sleep 0.1; done\nplain: echo started; exec sleep 60\n' >app/Procfile &&
 "$SLUGC" compile app -q -o s.tgz >/dev/null || exit 99
 
-# wait_for_file_content FILE TEXT: until FILE holds TEXT (10 s at most).
+# wait_for_file_content FILE LINE: until FILE holds LINE as a whole line (30 s at most): the
+# "-----> Running `...`" line echoes the command, so a substring would match before the
+# process has even started.
 wait_for_file_content() {
 	local i
-	for i in $(seq 1 100); do
-		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+	for i in $(seq 1 300); do
+		grep -qxF -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	echo "timed out waiting for '$2' in $1"; cat "$1"
