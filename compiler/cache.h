@@ -23,6 +23,7 @@ struct strvec;
  *                          checksum for (trust on first use)
  *   toolchains/<hex>/      unpacked build-time toolchains (Go), by archive hash
  *   build/<app key>/       per-app build caches (npm, Go modules, Bundler)
+ *   deps/<key>/            installed dependency trees by content key (depcache.h)
  *   tmp/                   partial downloads and their locks
  *   <entry>.json           beside an entry: what it is (cache_meta_put), for
  *                          `slugc cache ls`; removed with the entry. deps/<key>/
