@@ -529,6 +529,23 @@ static int run_install(struct build_env *be, const char *pm, int berry, struct e
 }
 
 /*
+ * The app's files outside `skip`, fingerprinted; a tree the walk cannot read
+ * only means no cache (hex ""): -1 on an interrupt alone.
+ */
+static int fingerprint(struct build_env *be, const char *const *skip, char hex[65],
+		       struct error *err)
+{
+	if (depcache_fingerprint(be->app_dir, skip, hex, err) == 0)
+		return 0;
+	hex[0] = '\0';
+	if (err->kind == ERROR_INTERRUPTED)
+		return -1;
+	out_trace("dependency cache: cannot fingerprint the app: %s", err->msg);
+	error_clear(err);
+	return 0;
+}
+
+/*
  * Install node_modules: from the dependency cache when its key has an entry
  * (the tree exactly as the install left it, verified while copied), else by
  * the install, whose tree is then stored for the next build.
@@ -572,17 +589,17 @@ static int install_dependencies(struct build_env *be, const struct resolved *r, 
 		out_info("Dependency cache %s: %s", usable ? "miss" : "not used", why.ptr);
 	out_trace("dependency cache: %s (%s)", damaged ? "damaged entry" : usable ? "miss" : "not used",
 		  why.ptr);
-	if (usable && depcache_fingerprint(be->app_dir, outside, before, err) < 0)
+	if (usable && fingerprint(be, outside, before, err) < 0)
 		goto out;
 	if (run_install(be, pm, berry, err) < 0)
 		goto out;
-	if (!usable) {
+	if (!usable || !before[0]) {
 		ret = 0;
 		goto out;
 	}
-	if (depcache_fingerprint(be->app_dir, outside, after, err) < 0)
+	if (fingerprint(be, outside, after, err) < 0)
 		goto out;
-	if (strcmp(before, after)) {
+	if (!after[0] || strcmp(before, after)) {
 		out_info("Not saved to the dependency cache: the install changed files outside "
 			 "node_modules");
 		ret = 0;
