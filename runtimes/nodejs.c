@@ -390,6 +390,8 @@ static int node_cacheable(const struct build_env *be, const struct resolved *r, 
 	size_t i;
 
 	free(shipped);
+	if (be->no_depcache)
+		return buf_addstr(why, "slugc verify installs from scratch"), 0;
 	if (strcmp(pm, "npm"))
 		return buf_addf(why, "%s installs are not cached yet", pm), 0;
 	if (!lockfile)

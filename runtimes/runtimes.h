@@ -61,6 +61,7 @@ struct build_env {
 	int held[8];              /* shared cache locks kept until the build ends (toolchains in use) */
 	const struct unpack_limits *limits; /* caps on unpacking a runtime archive (--max-unpacked) */
 	unsigned nheld;
+	int no_depcache;          /* install from scratch, never from the dependency cache (verify) */
 };
 
 struct runtime {

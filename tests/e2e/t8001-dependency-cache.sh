@@ -176,6 +176,14 @@ test_expect_success 'a file added to the cached tree: evicted, reinstalled, the 
 	damaged "echo extra >\"\$tree/slugc-util/extra.js\"" "slugc-util/extra.js'"'"' is not in the record"
 '
 
+test_expect_success 'verify installs from scratch, and agrees with the warm slug' '
+	: >"$REGISTRY_LOG" &&
+	mkdir -p envd && printf %s "$SECRET" >envd/API_TOKEN &&
+	expect_exit 0 "$SLUGC" verify warm.tgz --manifest warm.json app0 --env-dir envd -v &&
+	contains err "trace: dependency cache: not used (slugc verify installs from scratch)" &&
+	contains err "trace: step npm ci: "
+'
+
 test_expect_success 'prune removes deps entries not in use' '
 	expect_exit 0 "$SLUGC" cache prune --all &&
 	! ls "$SLUGC_CACHE_DIR"/deps/ | grep -v lock
