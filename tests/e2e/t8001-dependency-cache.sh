@@ -99,7 +99,8 @@ test_expect_success '-v: where the seconds went, stage by stage and step by step
 test_expect_success 'cache ls shows the entry with its description; no config value is stored' '
 	expect_exit 0 "$SLUGC" cache ls &&
 	grep -E "^ *deps " out >deps.line &&
-	contains deps.line "$(cat key)" &&
+	contains deps.line "$(cut -c1-12 key)" &&
+	contains deps.line "npm node_modules, package-lock.json sha256:" &&
 	json "$SLUGC_CACHE_DIR/deps/$(cat key)/record.json" "d[\"description\"]" >desc &&
 	contains desc "npm node_modules, package-lock.json sha256:" &&
 	contains desc "app depcache-app" &&
