@@ -346,7 +346,7 @@ static unsigned long long disk_use(const char *path)
 /* The kinds of entries, each a subdirectory whose children are the entries. */
 static const char *const kinds[][2] = {
 	{ "git", "git" }, { "blobs/sha256", "blob" }, { "index", "index" }, { "tofu", "tofu" },
-	{ "toolchains", "toolchain" }, { "build", "build" },
+	{ "toolchains", "toolchain" }, { "build", "build" }, { "deps", "deps" },
 };
 
 static int is_meta_name(const char *name)

@@ -24,6 +24,7 @@ struct strvec;
  *   toolchains/<hex>/      unpacked runtime archives by archive hash: Go used in
  *                          place, Node.js and Ruby hard-linked into builds
  *   build/<app key>/       per-app build caches (npm, Go modules, Bundler)
+ *   deps/<key>/            installed dependency trees by content key (depcache.h)
  *   tmp/                   partial downloads and their locks
  *   <entry>.json           beside an entry: what it is (cache_meta_put), for
  *                          `slugc cache ls`; removed with the entry. deps/<key>/

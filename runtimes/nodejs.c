@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "child.h"
+#include "depcache.h"
 #include "detectors.h"
 #include "error.h"
 #include "extract.h"
@@ -21,6 +23,7 @@
 #include "output.h"
 #include "path.h"
 #include "runtimes.h"
+#include "sha256.h"
 #include "treecopy.h"
 #include "url.h"
 #include "xalloc.h"
@@ -333,16 +336,178 @@ static int npm_has_nothing_to_do(const struct build_env *be, const char *pm)
 	       !detection_fact(be->detection, "installs");
 }
 
-static int install_dependencies(struct build_env *be, const char *pm, int berry, struct error *err)
+/* The root package's scripts that an install runs with the app's code (and heroku-prebuild, before it). */
+static const char *const install_scripts[] = {
+	"preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare", "prepublish",
+	"heroku-prebuild", NULL,
+};
+
+/* Files of the app whose bytes go into the dependency cache key. */
+static const char *const key_files[] = {
+	"package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
+	".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml", NULL,
+};
+
+/*
+ * Build-environment variables left out of the key: where caches live (not
+ * what is installed), the host's network settings, and what changes with
+ * every commit (an install must not depend on it; docs/performance.md).
+ */
+static const char *const key_env_skip[] = {
+	"npm_config_cache", "COREPACK_HOME", "YARN_CACHE_FOLDER", "YARN_GLOBAL_FOLDER",
+	"npm_config_store_dir", "pnpm_config_store_dir", "SOURCE_VERSION", "SOURCE_DATE_EPOCH",
+	"http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+	"SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO",
+	"REQUESTS_CA_BUNDLE", "PIP_CERT", "npm_config_cafile", "NPM_CONFIG_CAFILE", NULL,
+};
+
+/* A dependency spec that points into the app's own files ("file:../lib", "./lib", "link:x"). */
+static int local_spec(const char *spec)
+{
+	static const char *const prefixes[] = { "file:", "link:", "portal:", "workspace:", "patch:",
+						"./", "../", "/", "~/", NULL };
+	size_t i;
+
+	for (i = 0; spec && prefixes[i]; i++)
+		if (!strncmp(spec, prefixes[i], strlen(prefixes[i])))
+			return 1;
+	return spec && (!strcmp(spec, ".") || !strcmp(spec, ".."));
+}
+
+/*
+ * Whether node_modules may come from the dependency cache: 1 yes, 0 no with
+ * the reason in why. Only when the install's output is fully determined by
+ * the key: the lockfile pins every package, and nothing of the app's own code
+ * runs or is linked during the install.
+ */
+static int node_cacheable(const struct build_env *be, const struct resolved *r, const char *pm,
+			  const struct json *pkg, const char *lock, struct buf *why)
+{
+	static const char *const deps[] = { "dependencies", "devDependencies", "optionalDependencies",
+					    "peerDependencies", NULL };
+	const struct json *scripts = json_get(pkg, "scripts"), *d, *e;
+	const char *lockfile = detection_fact(be->detection, "lockfile");
+	char *shipped = path_join(be->app_dir, "node_modules");
+	int ship = fs_exists(shipped) || fs_is_symlink(shipped);
+	size_t i;
+
+	free(shipped);
+	if (be->no_depcache)
+		return buf_addstr(why, "slugc verify installs from scratch"), 0;
+	if (strcmp(pm, "npm"))
+		return buf_addf(why, "%s installs are not cached yet", pm), 0;
+	if (!lockfile)
+		return buf_addstr(why, "no lockfile: without one the installed packages are not "
+			   "determined by the app's files"), 0;
+	if (ship)
+		return buf_addstr(why, "the app ships node_modules"), 0;
+	if (!r->sha256)
+		return buf_addstr(why, "the Node.js archive has no digest"), 0;
+	for (i = 0; scripts && json_is_object(scripts) && install_scripts[i]; i++)
+		if (json_get(scripts, install_scripts[i]))
+			return buf_addf(why, "package.json has a '%s' script, which runs with the app's "
+					"code during the install", install_scripts[i]), 0;
+	if (json_get(pkg, "workspaces"))
+		return buf_addstr(why, "npm workspaces install the app's own packages"), 0;
+	for (i = 0; deps[i]; i++) {
+		d = json_get(pkg, deps[i]);
+		for (e = d && json_is_object(d) ? json_child(d) : NULL; e; e = json_next(e))
+			if (local_spec(json_string(e)))
+				return buf_addf(why, "the dependency '%s' is a local path, part of the "
+						"app's code", json_key(e)), 0;
+	}
+	/* npm records a local package as a link in the lockfile. */
+	if (strstr(lock, "\"link\": true") || strstr(lock, "\"resolved\": \"file:"))
+		return buf_addf(why, "%s links a local package, part of the app's code", lockfile), 0;
+	return 1;
+}
+
+/* A name for `cache ls`: printable ASCII only, at most 60 bytes. */
+static void add_shown_name(struct buf *b, const char *s)
+{
+	size_t n = 0;
+
+	for (; s && *s && n < 60; s++, n++)
+		buf_addch(b, (*s >= 0x20 && *s < 0x7f) ? *s : '?');
+	if (!s || !n)
+		buf_addstr(b, "(unnamed)");
+}
+
+/*
+ * The dependency cache key of this app's node_modules and its description;
+ * 1 when the cache may be used, 0 when not (why says), -1 on error.
+ */
+static int node_cache_key(const struct build_env *be, const struct resolved *r, const char *pm,
+			  char key[65], struct buf *desc, struct buf *why, struct error *err)
+{
+	const char *lockfile = detection_fact(be->detection, "lockfile");
+	char *path = path_join(be->app_dir, "package.json"), *lockpath = NULL, *build_dir = NULL;
+	struct depcache_key k;
+	struct json *pkg = NULL;
+	struct buf lock = BUF_INIT;
+	char hex[65];
+	size_t i;
+	int ret = -1;
+
+	pkg = json_load(path, 16 * 1024 * 1024, err);
+	if (!pkg)
+		goto out;
+	if (lockfile) {
+		lockpath = path_join(be->app_dir, lockfile);
+		if (buf_read_file(&lock, lockpath, 256 * 1024 * 1024, err) < 0)
+			goto out;
+	}
+	if (!node_cacheable(be, r, pm, pkg, lock.ptr, why)) {
+		ret = 0;
+		goto out;
+	}
+	depcache_key_init(&k, "nodejs node_modules");
+	depcache_key_add_str(&k, "package manager", pm);
+	depcache_key_add_str(&k, "node version", r->version);
+	/* npm ships with Node.js: the archive's digest names both. */
+	depcache_key_add_str(&k, "node sha256", r->sha256);
+	depcache_key_add_str(&k, "arch", runtime_node_arch());
+	for (i = 0; key_files[i]; i++) {
+		free(path);
+		path = path_join(be->app_dir, key_files[i]);
+		if (depcache_key_add_file(&k, key_files[i], path, err) < 0) {
+			sha256_release(&k.h);
+			goto out;
+		}
+	}
+	/* NODE_ENV, STACK and every config var, by name and value (hashed only). */
+	build_dir = xstrdup(be->app_dir);
+	if (strrchr(build_dir, '/'))
+		*strrchr(build_dir, '/') = '\0';
+	depcache_key_add_env(&k, &be->env, key_env_skip, build_dir);
+	depcache_key_final(&k, key);
+	sha256_hex_of(lock.ptr, lock.len, hex);
+	buf_addf(desc, "Node.js %s %s node_modules, %s sha256:%.12s, app ", r->version, pm, lockfile,
+		 hex);
+	add_shown_name(desc, json_get_str(pkg, "name"));
+	ret = 1;
+out:
+	json_free(pkg);
+	buf_release(&lock);
+	free(path);
+	free(lockpath);
+	free(build_dir);
+	return ret;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The install itself, as Heroku runs it. */
+static int run_install(struct build_env *be, const char *pm, int berry, struct error *err)
 {
 	const char *lockfile = detection_fact(be->detection, "lockfile");
 
-	out_step("Installing dependencies");
-	if (npm_has_nothing_to_do(be, pm)) {
-		/* npm install would only write an empty lockfile: skip the process. */
-		out_info("package.json lists no dependencies and no install scripts: nothing to install");
-		return 0;
-	}
 	if (!strcmp(pm, "npm")) {
 		/* Dev dependencies too: build scripts need them; they are pruned afterwards. */
 		const char *ci[] = { "npm", "ci", "--include=dev", NULL };
@@ -365,6 +530,101 @@ static int install_dependencies(struct build_env *be, const char *pm, int berry,
 
 		return runtime_step(be, pnpm, "pnpm install", err);
 	}
+}
+
+/*
+ * The app's files outside `skip`, fingerprinted; a tree the walk cannot read
+ * only means no cache (hex ""): -1 on an interrupt alone.
+ */
+static int fingerprint(struct build_env *be, const char *const *skip, char hex[65],
+		       struct error *err)
+{
+	if (depcache_fingerprint(be->app_dir, skip, hex, err) == 0)
+		return 0;
+	hex[0] = '\0';
+	if (err->kind == ERROR_INTERRUPTED)
+		return -1;
+	out_trace("dependency cache: cannot fingerprint the app: %s", err->msg);
+	error_clear(err);
+	return 0;
+}
+
+/*
+ * Install node_modules: from the dependency cache when its key has an entry
+ * (the tree exactly as the install left it, verified while copied), else by
+ * the install, whose tree is then stored for the next build.
+ */
+static int install_dependencies(struct build_env *be, const struct resolved *r, const char *pm,
+				int berry, struct error *err)
+{
+	static const char *const outside[] = { "node_modules", NULL };
+	struct buf why = BUF_INIT, desc = BUF_INIT;
+	struct timespec t0;
+	char key[65], before[65], after[65];
+	int usable, restored = 0, damaged = 0, ret = -1;
+
+	out_step("Installing dependencies");
+	if (npm_has_nothing_to_do(be, pm)) {
+		/* npm install would only write an empty lockfile: skip the process. */
+		out_info("package.json lists no dependencies and no install scripts: nothing to install");
+		return 0;
+	}
+	usable = node_cache_key(be, r, pm, key, &desc, &why, err);
+	if (usable < 0)
+		goto out;
+	if (usable) {
+		out_trace("dependency cache key %s", key);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		restored = depcache_restore(be, key, "node_modules", &why, &damaged, err);
+		if (restored < 0)
+			goto out;
+		out_trace("step dependency cache restore: %.3f s", seconds_since(&t0));
+	}
+	if (restored) {
+		out_info("Restored node_modules from the dependency cache (%s)", why.ptr);
+		out_trace("dependency cache: hit, key %.12s", key);
+		ret = 0;
+		goto out;
+	}
+	if (damaged)
+		out_warn("the dependency cache entry %.12s was damaged (%s): removed it; installing from "
+			 "scratch", key, why.ptr);
+	else
+		out_info("Dependency cache %s: %s", usable ? "miss" : "not used", why.ptr);
+	out_trace("dependency cache: %s (%s)", damaged ? "damaged entry" : usable ? "miss" : "not used",
+		  why.ptr);
+	if (usable && fingerprint(be, outside, before, err) < 0)
+		goto out;
+	if (run_install(be, pm, berry, err) < 0)
+		goto out;
+	if (!usable || !before[0]) {
+		ret = 0;
+		goto out;
+	}
+	if (fingerprint(be, outside, after, err) < 0)
+		goto out;
+	if (!after[0] || strcmp(before, after)) {
+		out_info("Not saved to the dependency cache: the install changed files outside "
+			 "node_modules");
+		ret = 0;
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* Before build scripts and prune: the tree exactly as the install left it. */
+	if (depcache_save(be, key, "node_modules", desc.ptr, err) < 0) {
+		if (err->kind == ERROR_INTERRUPTED)
+			goto out;
+		out_warn("could not save node_modules to the dependency cache: %s", err->msg);
+		error_clear(err);
+	} else {
+		out_info("Saved node_modules to the dependency cache");
+	}
+	out_trace("step dependency cache save: %.3f s", seconds_since(&t0));
+	ret = 0;
+out:
+	buf_release(&why);
+	buf_release(&desc);
+	return ret;
 }
 
 /* "8.15.6" → {8, 15, 6}; missing parts are 0. */
@@ -507,7 +767,6 @@ static int node_build(struct build_env *be, const struct resolved *r, struct err
 	long pnpm[3] = { 0, 0, 0 };
 	int ret = -1;
 
-	(void)r;
 	/* Heroku's build environment for Node.js, where the app's config does not say otherwise. */
 	if (!env_get(&be->env, "NODE_ENV"))
 		env_set(&be->env, "NODE_ENV", "production");
@@ -537,7 +796,7 @@ static int node_build(struct build_env *be, const struct resolved *r, struct err
 
 	if (detection_fact(d, "script.heroku-prebuild") && run_script(be, pm, "heroku-prebuild", err) < 0)
 		goto out;
-	if (install_dependencies(be, pm, berry, err) < 0)
+	if (install_dependencies(be, r, pm, berry, err) < 0)
 		goto out;
 	if (detection_fact(d, "script.heroku-postbuild")) {
 		if (run_script(be, pm, "heroku-postbuild", err) < 0)

@@ -32,6 +32,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -317,6 +318,7 @@ int runtime_step_output(struct build_env *be, const char *const *argv, const cha
 			struct buf *out, struct error *err)
 {
 	struct child c = CHILD_INIT;
+	struct timespec t0, t1;
 	int r;
 
 	if (out) {
@@ -327,7 +329,12 @@ int runtime_step_output(struct build_env *be, const char *const *argv, const cha
 	strvec_pushv(&c.env, (const char *const *)be->env.v);
 	c.dir = be->app_dir;
 	c.what = what;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = child_run(&c, err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* -v: where a build's seconds went, step by step (stages are timed by build_run). */
+	out_trace("step %s: %.3f s", what,
+		  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	child_release(&c);
 	return r;
 }

@@ -63,6 +63,7 @@ struct build_env {
 	const struct unpack_limits *limits; /* caps on unpacking a runtime archive (--max-unpacked) */
 	unsigned nheld;
 	struct linked_tree *linked; /* runtimes hard-linked from the cache (runtime_link) */
+	int no_depcache;          /* install from scratch, never from the dependency cache (verify) */
 };
 
 struct runtime {
