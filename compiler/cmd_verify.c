@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "build.h"
 #include "cache.h"
+#include "child.h"
 #include "cmd.h"
 #include "envdir.h"
 #include "error.h"
@@ -132,8 +133,10 @@ static int recorded_settings(const struct manifest *m, const char *mpath, struct
 	const struct json *rebuild = json_get(slugc, "rebuild"), *rt, *names, *n;
 	const char *dir = json_get_str(rebuild, "env_dir"), *digest = json_get_str(rebuild, "defaults_sha256");
 	const struct defaults *def;
+	const char *shown;
 	struct strvec vars = STRVEC_INIT;
-	int ret = -1;
+	size_t k;
+	int has_env, ret = -1;
 
 	for (rt = json_child(json_get(slugc, "runtimes")); rt; rt = json_next(rt)) {
 		const char *name = json_get_str(rt, "name"), *mirror = json_get_str(rt, "mirror");
@@ -162,19 +165,32 @@ static int recorded_settings(const struct manifest *m, const char *mpath, struct
 	names = json_get(rebuild, "config_vars");
 	if (!opt->env_dir)
 		opt->env_dir = dir;
-	if (json_child(names) && !opt->env_dir) {
-		error_set(err, "'%s' was built with config vars but records no --env-dir; pass --env-dir",
-			  mpath);
+	has_env = opt->env && opt->env->nr;
+	if (json_child(names) && !opt->env_dir && !has_env) {
+		error_set(err, "'%s' was built with config vars but records no --env-dir; pass "
+			  "--env-dir or -e NAME=VALUE with the build's config vars", mpath);
 		goto out;
 	}
-	if (!opt->env_dir) {
+	if (!opt->env_dir && !has_env) {
 		ret = 0;
 		goto out;
 	}
-	if (envdir_load(opt->env_dir, &vars, err) < 0) {
+	if (opt->env_dir && envdir_load(opt->env_dir, &vars, err) < 0) {
 		error_prefix(err, "the build's config vars (pass --env-dir to use another directory)");
 		goto out;
 	}
+	/* -e NAME=VALUE over the directory's, as compile merges them (build_load_config). */
+	for (k = 0; has_env && k < opt->env->nr; k++) {
+		const char *eq = strchr(opt->env->v[k], '=');
+		char *name;
+
+		if (!eq)
+			continue;
+		name = xstrndup(opt->env->v[k], (size_t)(eq - opt->env->v[k]));
+		env_set(&vars, name, eq + 1);
+		free(name);
+	}
+	shown = opt->env_dir ? opt->env_dir : "the -e values";
 	/* The same names: a missing or extra var would build something else, not prove anything. */
 	for (n = json_child(names); n; n = json_next(n)) {
 		const char *want = json_string(n);
@@ -184,15 +200,16 @@ static int recorded_settings(const struct manifest *m, const char *mpath, struct
 		for (i = 0; want && i < vars.nr && !found; i++)
 			found = !strncmp(vars.v[i], want, len) && vars.v[i][len] == '=';
 		if (!found) {
-			error_set(err, "config var '%s', which '%s' records, is not in '%s'; pass "
-				  "--env-dir with the build's config vars", want ? want : "?", mpath,
-				  opt->env_dir);
+			error_set(err, "config var '%s', which '%s' records, is not in %s%s%s; pass "
+				  "--env-dir or -e with the build's config vars", want ? want : "?", mpath,
+				  opt->env_dir ? "'" : "", shown, opt->env_dir ? "'" : "");
 			goto out;
 		}
 	}
 	if (vars.nr != json_size(names)) {
-		error_set(err, "'%s' holds config vars the build of '%s' did not have; pass --env-dir "
-			  "with exactly the build's config vars", opt->env_dir, mpath);
+		error_set(err, "%s%s%s hold%s config vars the build of '%s' did not have; pass "
+			  "--env-dir or -e with exactly the build's config vars", opt->env_dir ? "'" : "",
+			  shown, opt->env_dir ? "'" : "", opt->env_dir ? "s" : "", mpath);
 		goto out;
 	}
 	ret = 0;

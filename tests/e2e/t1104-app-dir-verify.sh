@@ -73,4 +73,14 @@ test_expect_success 'verify needs its arguments' '
 	expect_error 2 "expected SLUG.tgz and SOURCE" slugc verify web.tgz
 '
 
+test_expect_success 'verify takes the config vars of a build that used -e, by -e' '
+	mkdir -p envapp && echo "web: true" >envapp/Procfile &&
+	slugc compile envapp -q -e FOO=bar -o env.tgz &&
+	expect_error 1 "pass --env-dir or -e NAME=VALUE" slugc verify env.tgz --manifest env.json envapp &&
+	expect_exit 0 slugc verify env.tgz --manifest env.json envapp -e FOO=bar &&
+	contains out "reproducible" &&
+	expect_error 1 "is not in the -e values" slugc verify env.tgz --manifest env.json envapp -e Y=1 &&
+	expect_error 1 "the -e values hold config vars" slugc verify env.tgz --manifest env.json envapp -e FOO=bar -e X=1
+'
+
 test_done
