@@ -12,8 +12,9 @@ test_expect_success '--offline with a file:// mirror builds from an empty cache'
 '
 
 test_expect_success '--offline with an http mirror still refuses the network' '
-	expect_error 1 "--offline, and there is no cached copy of" \
+	expect_error 1 "--offline, and the Node.js index" \
 		slugc compile "$EXAMPLES/node-hello" --offline --mirror "$M" --cache-dir "$TRASH/c2" -o h2.tgz &&
+	contains err "is not in the cache" &&
 	equal "$(grep -c . "$MIRROR_LOG")" 0
 '
 
