@@ -33,6 +33,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "json.h"
+#include "output.h"
 #include "path.h"
 #include "runtimes.h"
 #include "strvec.h"
@@ -93,22 +94,40 @@ int depcache_key_add_file(struct depcache_key *k, const char *label, const char 
 	return 0;
 }
 
+/*
+ * Never in a key: the host's network settings (how packages are reached, not
+ * which) and what changes with every commit (an install must not depend on it).
+ */
+static const char *const host_env[] = {
+	"SOURCE_VERSION", "SOURCE_DATE_EPOCH",
+	"http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+	"SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO",
+	"REQUESTS_CA_BUNDLE", "PIP_CERT", "npm_config_cafile", "NPM_CONFIG_CAFILE", NULL,
+};
+
+static int listed(const char *const *list, const char *name, size_t n)
+{
+	size_t j;
+
+	for (j = 0; list && list[j]; j++)
+		if (strlen(list[j]) == n && !strncmp(list[j], name, n))
+			return 1;
+	return 0;
+}
+
 void depcache_key_add_env(struct depcache_key *k, const struct strvec *env,
 			  const char *const *skip, const char *build_dir)
 {
 	struct strvec sorted = STRVEC_INIT;
-	size_t i, j, bn = build_dir ? strlen(build_dir) : 0;
+	size_t i, bn = build_dir ? strlen(build_dir) : 0;
 
 	for (i = 0; i < env->nr; i++) {
 		const char *e = env->v[i];
 		size_t n = strcspn(e, "=");
 		struct buf v = BUF_INIT;
 		const char *p;
-		int skipped = 0;
 
-		for (j = 0; skip && skip[j] && !skipped; j++)
-			skipped = strlen(skip[j]) == n && !strncmp(skip[j], e, n);
-		if (skipped)
+		if (listed(host_env, e, n) || listed(skip, e, n))
 			continue;
 		/* The build directory is new on every build: its name is no input. */
 		for (p = e; *p;) {
@@ -598,13 +617,21 @@ static int fp_entry(const struct walk_entry *e, void *ctx, struct error *err)
 	size_t i;
 
 	(void)err;
-	for (i = 0; e->depth == 1 && f->skip && f->skip[i]; i++)
-		if (!strcmp(e->name, f->skip[i]))
+	for (i = 0; f->skip && f->skip[i]; i++)
+		if (!strcmp(e->path, f->skip[i]))
 			return WALK_SKIP;
 	buf_reset(&f->line);
-	buf_addf(&f->line, "%o %lld %lld.%09ld ", (unsigned)e->st->st_mode,
-		 (long long)e->st->st_size, (long long)e->st->st_mtim.tv_sec,
-		 (long)e->st->st_mtim.tv_nsec);
+	/*
+	 * A directory's mtime and size change when an entry is added or removed
+	 * (vendor/ when vendor/bundle is made), and such a change shows as the
+	 * entry itself: only files and links are fingerprinted by them.
+	 */
+	if (S_ISDIR(e->st->st_mode))
+		buf_addf(&f->line, "%o ", (unsigned)e->st->st_mode);
+	else
+		buf_addf(&f->line, "%o %lld %lld.%09ld ", (unsigned)e->st->st_mode,
+			 (long long)e->st->st_size, (long long)e->st->st_mtim.tv_sec,
+			 (long)e->st->st_mtim.tv_nsec);
 	add_escaped(&f->line, e->path);
 	buf_addch(&f->line, '\n');
 	sha256_update(&f->h, f->line.ptr, f->line.len);
@@ -624,4 +651,93 @@ int depcache_fingerprint(const char *root, const char *const *skip, char hex[65]
 	sha256_hex(d, hex);
 	buf_release(&f.line);
 	return r;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * The app's files outside `skip`, fingerprinted; a tree the walk cannot read
+ * only means no cache (hex ""): -1 on an interrupt alone.
+ */
+static int fingerprint(struct build_env *be, const char *const *skip, char hex[65],
+		       struct error *err)
+{
+	if (depcache_fingerprint(be->app_dir, skip, hex, err) == 0)
+		return 0;
+	hex[0] = '\0';
+	if (err->kind == ERROR_INTERRUPTED)
+		return -1;
+	out_trace("dependency cache: cannot fingerprint the app: %s", err->msg);
+	error_clear(err);
+	return 0;
+}
+
+int depcache_install(struct build_env *be, const struct depcache_step *s, struct error *err)
+{
+	const char *const outside[] = { s->dir, NULL };
+	struct buf why = BUF_INIT;
+	struct timespec t0;
+	char before[65] = "", after[65];
+	int restored = 0, damaged = 0, ret = -1;
+
+	if (s->usable) {
+		out_trace("dependency cache key %s", s->key);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		restored = depcache_restore(be, s->key, s->dir, &why, &damaged, err);
+		if (restored < 0)
+			goto out;
+		out_trace("step dependency cache restore: %.3f s", seconds_since(&t0));
+	} else {
+		buf_addstr(&why, s->why);
+	}
+	if (restored) {
+		out_info("Restored %s from the dependency cache (%s)", s->dir, why.ptr);
+		out_trace("dependency cache: hit, key %.12s", s->key);
+		ret = 0;
+		goto out;
+	}
+	if (damaged)
+		out_warn("the dependency cache entry %.12s was damaged (%s): removed it; installing from "
+			 "scratch", s->key, why.ptr);
+	else
+		out_info("Dependency cache %s: %s", s->usable ? "miss" : "not used", why.ptr);
+	out_trace("dependency cache: %s (%s)", damaged ? "damaged entry" : s->usable ? "miss" : "not used",
+		  why.ptr);
+	if (s->usable && fingerprint(be, outside, before, err) < 0)
+		goto out;
+	if (s->install(be, s->ctx, err) < 0)
+		goto out;
+	if (!s->usable || !before[0]) {
+		ret = 0;
+		goto out;
+	}
+	if (fingerprint(be, outside, after, err) < 0)
+		goto out;
+	if (!after[0] || strcmp(before, after)) {
+		out_info("Not saved to the dependency cache: the install changed files outside %s",
+			 s->dir);
+		ret = 0;
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* Before anything else runs: the tree exactly as the install left it. */
+	if (depcache_save(be, s->key, s->dir, s->description, err) < 0) {
+		if (err->kind == ERROR_INTERRUPTED)
+			goto out;
+		out_warn("could not save %s to the dependency cache: %s", s->dir, err->msg);
+		error_clear(err);
+	} else {
+		out_info("Saved %s to the dependency cache", s->dir);
+	}
+	out_trace("step dependency cache save: %.3f s", seconds_since(&t0));
+	ret = 0;
+out:
+	buf_release(&why);
+	return ret;
 }

@@ -34,7 +34,8 @@ void depcache_key_add_str(struct depcache_key *k, const char *label, const char 
 int depcache_key_add_file(struct depcache_key *k, const char *label, const char *path,
 			  struct error *err);
 /*
- * The build environment, sorted, without the variables named in skip (NULL
+ * The build environment, sorted, without the host's network settings,
+ * SOURCE_VERSION and SOURCE_DATE_EPOCH, nor the variables named in skip (NULL
  * terminated); `build_dir` (the private build directory, which changes on
  * every build) is replaced by "<build>" in values. Values are hashed, never
  * kept.
@@ -63,11 +64,31 @@ int depcache_save(struct build_env *be, const char *key, const char *dir, const 
 		  struct error *err);
 
 /*
- * A digest of the tree at root (paths, types, modes, sizes, mtimes) leaving
- * out the top-level names in skip: to notice an install step that wrote
+ * A digest of the tree at root (paths, types, modes; sizes and mtimes of
+ * files and links) leaving out the paths in skip ("node_modules",
+ * "vendor/bundle", relative to root): to notice an install step that wrote
  * outside the directory it installs into.
  */
 int depcache_fingerprint(const char *root, const char *const *skip, char hex[65],
 			 struct error *err);
+
+/*
+ * One install step through the cache (how every runtime uses it): with a
+ * usable key, restore `dir` from its entry (1 hit: the install does not run);
+ * on a miss or a damaged entry (warned about), run install(), then save
+ * `dir` when the install changed nothing else in the app. Not usable: the
+ * install runs and `why` says why the cache was not used. -v traces the key,
+ * the hit or miss and the timings.
+ */
+struct depcache_step {
+	const char *dir;          /* "node_modules", "vendor/bundle" */
+	int usable;               /* 1: key is this install's key; 0: the cache is not used */
+	const char *why;          /* why not, when !usable */
+	const char *key;          /* 64 hex */
+	const char *description;  /* for `slugc cache ls`; no secret */
+	int (*install)(struct build_env *be, void *ctx, struct error *err);
+	void *ctx;
+};
+int depcache_install(struct build_env *be, const struct depcache_step *s, struct error *err);
 
 #endif

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "child.h"
@@ -349,16 +348,13 @@ static const char *const key_files[] = {
 };
 
 /*
- * Build-environment variables left out of the key: where caches live (not
- * what is installed), the host's network settings, and what changes with
- * every commit (an install must not depend on it; docs/performance.md).
+ * Build-environment variables left out of the key besides the host's
+ * (depcache_key_add_env): where caches live, not what is installed
+ * (docs/performance.md).
  */
 static const char *const key_env_skip[] = {
 	"npm_config_cache", "COREPACK_HOME", "YARN_CACHE_FOLDER", "YARN_GLOBAL_FOLDER",
-	"npm_config_store_dir", "pnpm_config_store_dir", "SOURCE_VERSION", "SOURCE_DATE_EPOCH",
-	"http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
-	"SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO",
-	"REQUESTS_CA_BUNDLE", "PIP_CERT", "npm_config_cafile", "NPM_CONFIG_CAFILE", NULL,
+	"npm_config_store_dir", "pnpm_config_store_dir", NULL,
 };
 
 /* A dependency spec that points into the app's own files ("file:../lib", "./lib", "link:x"). */
@@ -495,14 +491,6 @@ out:
 	return ret;
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* The install itself, as Heroku runs it. */
 static int run_install(struct build_env *be, const char *pm, int berry, struct error *err)
 {
@@ -532,21 +520,16 @@ static int run_install(struct build_env *be, const char *pm, int berry, struct e
 	}
 }
 
-/*
- * The app's files outside `skip`, fingerprinted; a tree the walk cannot read
- * only means no cache (hex ""): -1 on an interrupt alone.
- */
-static int fingerprint(struct build_env *be, const char *const *skip, char hex[65],
-		       struct error *err)
+struct node_install {
+	const char *pm;
+	int berry;
+};
+
+static int node_run_install(struct build_env *be, void *ctx, struct error *err)
 {
-	if (depcache_fingerprint(be->app_dir, skip, hex, err) == 0)
-		return 0;
-	hex[0] = '\0';
-	if (err->kind == ERROR_INTERRUPTED)
-		return -1;
-	out_trace("dependency cache: cannot fingerprint the app: %s", err->msg);
-	error_clear(err);
-	return 0;
+	const struct node_install *ni = ctx;
+
+	return run_install(be, ni->pm, ni->berry, err);
 }
 
 /*
@@ -557,11 +540,11 @@ static int fingerprint(struct build_env *be, const char *const *skip, char hex[6
 static int install_dependencies(struct build_env *be, const struct resolved *r, const char *pm,
 				int berry, struct error *err)
 {
-	static const char *const outside[] = { "node_modules", NULL };
+	struct node_install ni = { pm, berry };
+	struct depcache_step step = { "node_modules", 0, "", NULL, NULL, node_run_install, &ni };
 	struct buf why = BUF_INIT, desc = BUF_INIT;
-	struct timespec t0;
-	char key[65], before[65], after[65];
-	int usable, restored = 0, damaged = 0, ret = -1;
+	char key[65];
+	int ret = -1;
 
 	out_step("Installing dependencies");
 	if (npm_has_nothing_to_do(be, pm)) {
@@ -569,58 +552,13 @@ static int install_dependencies(struct build_env *be, const struct resolved *r, 
 		out_info("package.json lists no dependencies and no install scripts: nothing to install");
 		return 0;
 	}
-	usable = node_cache_key(be, r, pm, key, &desc, &why, err);
-	if (usable < 0)
+	step.usable = node_cache_key(be, r, pm, key, &desc, &why, err);
+	if (step.usable < 0)
 		goto out;
-	if (usable) {
-		out_trace("dependency cache key %s", key);
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		restored = depcache_restore(be, key, "node_modules", &why, &damaged, err);
-		if (restored < 0)
-			goto out;
-		out_trace("step dependency cache restore: %.3f s", seconds_since(&t0));
-	}
-	if (restored) {
-		out_info("Restored node_modules from the dependency cache (%s)", why.ptr);
-		out_trace("dependency cache: hit, key %.12s", key);
-		ret = 0;
-		goto out;
-	}
-	if (damaged)
-		out_warn("the dependency cache entry %.12s was damaged (%s): removed it; installing from "
-			 "scratch", key, why.ptr);
-	else
-		out_info("Dependency cache %s: %s", usable ? "miss" : "not used", why.ptr);
-	out_trace("dependency cache: %s (%s)", damaged ? "damaged entry" : usable ? "miss" : "not used",
-		  why.ptr);
-	if (usable && fingerprint(be, outside, before, err) < 0)
-		goto out;
-	if (run_install(be, pm, berry, err) < 0)
-		goto out;
-	if (!usable || !before[0]) {
-		ret = 0;
-		goto out;
-	}
-	if (fingerprint(be, outside, after, err) < 0)
-		goto out;
-	if (!after[0] || strcmp(before, after)) {
-		out_info("Not saved to the dependency cache: the install changed files outside "
-			 "node_modules");
-		ret = 0;
-		goto out;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* Before build scripts and prune: the tree exactly as the install left it. */
-	if (depcache_save(be, key, "node_modules", desc.ptr, err) < 0) {
-		if (err->kind == ERROR_INTERRUPTED)
-			goto out;
-		out_warn("could not save node_modules to the dependency cache: %s", err->msg);
-		error_clear(err);
-	} else {
-		out_info("Saved node_modules to the dependency cache");
-	}
-	out_trace("step dependency cache save: %.3f s", seconds_since(&t0));
-	ret = 0;
+	step.key = key;
+	step.description = desc.ptr;
+	step.why = why.ptr;
+	ret = depcache_install(be, &step, err);
 out:
 	buf_release(&why);
 	buf_release(&desc);

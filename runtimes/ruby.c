@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "buf.h"
-#include "cache.h"
 #include "child.h"
+#include "depcache.h"
 #include "detectors.h"
 #include "error.h"
 #include "extract.h"
@@ -36,48 +36,111 @@ static int ruby_resolve(const struct runtime_options *o, const char *requirement
 static int ruby_install(struct build_env *be, const struct resolved *r, const char *archive,
 			struct error *err);
 /*
- * The build cache key of vendor/bundle: everything the installed bundle
- * depends on, so that a restored bundle is what a clean `bundle install`
- * gives (the slug is the same bytes warm or cold). Gems with native
- * extensions are built for one Ruby (version and archive) on one stack and
- * architecture; the gems are what Gemfile and Gemfile.lock say; Bundler's
- * settings (BUNDLE_WITHOUT, and any BUNDLE_* config var) choose among them.
- * A changed lockfile starts from an empty bundle.
+ * The dependency cache key of vendor/bundle (depcache.h): everything the
+ * installed bundle depends on, so that a restored bundle is what a clean
+ * `bundle install` gives (the slug is the same bytes warm or cold). Gems with
+ * native extensions are built for one Ruby (version and archive) on one
+ * stack and architecture; the gems are what Gemfile and its lockfile say,
+ * from the gem files in vendor/cache when the app ships them; Bundler's
+ * settings and every config var are in the build environment. 1 usable, 0
+ * not (why says), -1 on error.
  */
-static int bundle_key(const struct build_env *be, const struct resolved *r, char **key,
-		      struct error *err)
+static int bundle_key(const struct build_env *be, const struct resolved *r, char key[65],
+		      struct buf *desc, struct buf *why, struct error *err)
 {
-	static const char *const files[] = { "Gemfile", "Gemfile.lock", "gems.rb", "gems.locked" };
-	struct buf what = BUF_INIT;
-	struct strvec settings = STRVEC_INIT;
-	char digest[65];
+	static const char *const files[] = { "Gemfile", "Gemfile.lock", "gems.rb", "gems.locked",
+					     ".bundle/config", NULL };
+	/* This app's Bundler home is where a cache lives, not what is installed. */
+	static const char *const skip[] = { "BUNDLE_USER_HOME", NULL };
+	char *lockpath = path_join(be->app_dir, "Gemfile.lock"), *shipped = path_join(be->app_dir,
+										      "vendor/bundle");
+	char *cachedir = path_join(be->app_dir, "vendor/cache"), *build_dir = NULL;
+	struct strvec gems = STRVEC_INIT;
+	struct buf lock = BUF_INIT;
+	struct depcache_key k;
 	size_t i;
+	int ret = -1;
 
-	buf_addf(&what, "%s\n%s\n%s\n%s\n", r->version, r->sha256 ? r->sha256 : "",
-		 env_get(&be->env, "STACK") ? env_get(&be->env, "STACK") : "", runtime_go_arch());
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char *path = path_join(be->app_dir, files[i]), hex[SHA256_HEX_LEN + 1] = "none";
-		int r2 = fs_exists(path) ? sha256_file(path, hex, NULL, err) : 0;
+	if (!fs_exists(lockpath)) {
+		free(lockpath);
+		lockpath = path_join(be->app_dir, "gems.locked");
+	}
+	if (!fs_exists(lockpath)) {
+		buf_addstr(why, "no Gemfile.lock: without one the installed gems are not determined by "
+			   "the app's files");
+		ret = 0;
+		goto out;
+	}
+	if (fs_exists(shipped) || fs_is_symlink(shipped)) {
+		buf_addstr(why, "the app ships vendor/bundle");
+		ret = 0;
+		goto out;
+	}
+	if (!r->sha256) {
+		buf_addstr(why, "the Ruby archive has no digest");
+		ret = 0;
+		goto out;
+	}
+	if (buf_read_file(&lock, lockpath, 64 * 1024 * 1024, err) < 0)
+		goto out;
+	/* A gem from a path in the app is the app's code, not a dependency. */
+	if (!strncmp(lock.ptr, "PATH\n", 5) || strstr(lock.ptr, "\nPATH\n")) {
+		buf_addstr(why, "the lockfile has a gem from a local path (PATH), part of the app's code");
+		ret = 0;
+		goto out;
+	}
+	depcache_key_init(&k, "ruby vendor/bundle");
+	depcache_key_add_str(&k, "ruby version", r->version);
+	depcache_key_add_str(&k, "ruby sha256", r->sha256);
+	depcache_key_add_str(&k, "arch", runtime_go_arch());
+	for (i = 0; files[i]; i++) {
+		char *path = path_join(be->app_dir, files[i]);
+		int r2 = depcache_key_add_file(&k, files[i], path, err);
 
 		free(path);
-		if (r2 < 0) {
-			buf_release(&what);
-			return -1;
-		}
-		buf_addf(&what, "%s %s\n", files[i], hex);
+		if (r2 < 0)
+			goto fail;
 	}
-	/* Sorted: the key must not depend on the order config vars came in. BUNDLE_USER_HOME is this app's cache. */
-	for (i = 0; i < be->env.nr; i++)
-		if (!strncmp(be->env.v[i], "BUNDLE_", 7) && strncmp(be->env.v[i], "BUNDLE_USER_HOME=", 17))
-			strvec_push(&settings, be->env.v[i]);
-	strvec_sort(&settings);
-	for (i = 0; i < settings.nr; i++)
-		buf_addf(&what, "%s\n", settings.v[i]);
-	strvec_clear(&settings);
-	cache_key(what.ptr, digest);
-	*key = xstrfmt("vendor-bundle-ruby-%s-%.16s", r->version, digest);
-	buf_release(&what);
-	return 0;
+	/* The gem files `bundle install --local` installs from, by name and content. */
+	if (fs_is_dir(cachedir)) {
+		DIR *d = opendir(cachedir);
+		struct dirent *de;
+
+		while (d && (de = readdir(d)))
+			if (de->d_name[0] != '.')
+				strvec_push(&gems, de->d_name);
+		if (d)
+			closedir(d);
+		strvec_sort(&gems);
+		for (i = 0; i < gems.nr; i++) {
+			char *path = path_join(cachedir, gems.v[i]);
+			int r2 = fs_is_dir(path) ? (depcache_key_add_str(&k, "vendor/cache dir", gems.v[i]), 0)
+						 : depcache_key_add_file(&k, gems.v[i], path, err);
+
+			free(path);
+			if (r2 < 0)
+				goto fail;
+		}
+	}
+	build_dir = xstrdup(be->app_dir);
+	if (strrchr(build_dir, '/'))
+		*strrchr(build_dir, '/') = '\0';
+	/* STACK, Bundler's settings, RACK_ENV/RAILS_ENV and every config var (hashed only). */
+	depcache_key_add_env(&k, &be->env, skip, build_dir);
+	depcache_key_final(&k, key);
+	buf_addf(desc, "Ruby %s vendor/bundle, %s", r->version, strrchr(lockpath, '/') + 1);
+	ret = 1;
+	goto out;
+fail:
+	sha256_release(&k.h);
+out:
+	strvec_clear(&gems);
+	buf_release(&lock);
+	free(lockpath);
+	free(shipped);
+	free(cachedir);
+	free(build_dir);
+	return ret;
 }
 
 static int ruby_build(struct build_env *be, const struct resolved *r, struct error *err);
@@ -179,15 +242,26 @@ static int has_rake_task(struct build_env *be, const char *task)
 	return r;
 }
 
+/* bundle install, from vendor/cache alone when the app ships it (*ctx). */
+static int bundle_install(struct build_env *be, void *ctx, struct error *err)
+{
+	const char *install[] = { "bundle", "install", NULL };
+	const char *install_local[] = { "bundle", "install", "--local", NULL };
+	int local = *(const int *)ctx;
+
+	return runtime_step(be, local ? install_local : install,
+			    local ? "bundle install --local" : "bundle install", err);
+}
+
 static int ruby_build(struct build_env *be, const struct resolved *r, struct error *err)
 {
 	const struct detection *d = be->detection;
-	const char *install[] = { "bundle", "install", "--jobs=4", "--retry=3", NULL };
-	const char *install_local[] = { "bundle", "install", "--jobs=4", "--local", NULL };
 	const char *precompile[] = { "bundle", "exec", "rake", "assets:precompile", NULL };
 	char *cache = path_join(be->app_dir, "vendor/cache"), *user = path_join(be->app_cache, "bundler");
 	char *lock = path_join(be->app_dir, "Gemfile.lock"), *abi = NULL, *profile = NULL;
-	char *rubydir = xstrfmt("vendor/ruby-%s", r->version), *key = NULL;
+	char *rubydir = xstrfmt("vendor/ruby-%s", r->version), key[65];
+	struct depcache_step step = { "vendor/bundle", 0, "", NULL, NULL, bundle_install, NULL };
+	struct buf why = BUF_INIT, desc = BUF_INIT;
 	int ret = -1, local;
 
 	/* heroku-buildpack-ruby's Bundler settings. */
@@ -195,9 +269,18 @@ static int ruby_build(struct build_env *be, const struct resolved *r, struct err
 	env_set(&be->env, "BUNDLE_BIN", "vendor/bundle/bin");
 	env_set(&be->env, "BUNDLE_WITHOUT", "development:test");
 	env_set(&be->env, "BUNDLE_USER_HOME", user);
+	/*
+	 * Four jobs, three retries, as Heroku's `bundle install --jobs=4
+	 * --retry=3`, but as settings: Bundler writes flags it is given into the
+	 * app's .bundle/config, which would then be part of the install's output.
+	 */
+	if (!env_get(&be->env, "BUNDLE_JOBS"))
+		env_set(&be->env, "BUNDLE_JOBS", "4");
+	if (!env_get(&be->env, "BUNDLE_RETRY"))
+		env_set(&be->env, "BUNDLE_RETRY", "3");
 	/* Build servers often run as root; the warning tells the user nothing here. */
 	env_set(&be->env, "BUNDLE_SILENCE_ROOT_WARNING", "1");
-	/* A bundle restored from the cache may hold gems the app no longer uses: remove them. */
+	/* As Heroku: gems the app no longer uses are removed from the bundle. */
 	env_set(&be->env, "BUNDLE_CLEAN", "1");
 	if (fs_exists(lock))
 		env_set(&be->env, "BUNDLE_DEPLOYMENT", "1");
@@ -208,13 +291,15 @@ static int ruby_build(struct build_env *be, const struct resolved *r, struct err
 
 	/* Gems vendored in vendor/cache install without network access. */
 	local = fs_is_dir(cache);
-	if (bundle_key(be, r, &key, err) < 0)
+	step.usable = bundle_key(be, r, key, &desc, &why, err);
+	if (step.usable < 0)
 		goto out;
+	step.key = key;
+	step.why = why.ptr;
+	step.description = desc.ptr;
+	step.ctx = &local;
 	out_step("Installing dependencies using bundler");
-	if (runtime_cache_restore(be, "vendor/bundle", key, err) < 0 ||
-	    runtime_step(be, local ? install_local : install, local ? "bundle install --local" :
-			 "bundle install", err) < 0 ||
-	    runtime_cache_save(be, "vendor/bundle", key, err) < 0)
+	if (depcache_install(be, &step, err) < 0)
 		goto out;
 	if (d->framework && !strcmp(d->framework, "Rails") && has_rake_task(be, "assets:precompile")) {
 		out_step("Preparing app for Rails asset pipeline");
@@ -245,6 +330,7 @@ out:
 	free(abi);
 	free(profile);
 	free(rubydir);
-	free(key);
+	buf_release(&why);
+	buf_release(&desc);
 	return ret;
 }

@@ -46,8 +46,8 @@ test_expect_success 'a second compile: no download, the recorded digest, the kep
 	: >"$MIRROR_LOG" &&
 	expect_exit 0 slugc compile "$RUBY_APP" --mirror "$M" -o again.tgz &&
 	equal "$(downloads)" 0 &&
-	contains out "Restored vendor/bundle from the build cache" &&
-	contains out "Using rack 2.2.22" && not_contains out "Installing rack" &&
+	contains out "Restored vendor/bundle from the dependency cache" &&
+	not_contains out "Installing rack" && not_contains out "bundle install" &&
 	equal "$(json again.json "d[\"slugc\"][\"runtimes\"][0][\"verified_by\"]")" \
 		"the digest recorded on first use" &&
 	equal "$(sha again.tgz)" "$(sha hello.tgz)"

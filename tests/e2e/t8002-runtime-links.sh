@@ -116,7 +116,7 @@ test_expect_success 'Ruby is linked too; its kept bundle is keyed by the Bundler
 	cp -r "$RUBY_APP" rb &&
 	expect_exit 0 slugc compile rb --cache-dir "$TRASH/rcache" -o rb1.tgz &&
 	expect_exit 0 slugc compile rb --cache-dir "$TRASH/rcache" -o rb2.tgz &&
-	contains out "Restored vendor/bundle from the build cache" &&
+	contains out "Restored vendor/bundle from the dependency cache" &&
 	not_contains err "in place" &&
 	equal "$(stat -c %h "$(ls -d "$TRASH"/rcache/toolchains/*/bin/ruby)")" 1 &&
 	tar -tzf rb2.tgz "./app/vendor/ruby-$RUBY_V/bin/ruby" &&
@@ -124,6 +124,21 @@ test_expect_success 'Ruby is linked too; its kept bundle is keyed by the Bundler
 	expect_exit 0 slugc compile rb --cache-dir "$TRASH/rcache" -e BUNDLE_JOBS=2 -o rb3.tgz &&
 	not_contains out "Restored vendor/bundle" &&
 	equal "$(sha rb3.tgz)" "$(sha rb1.tgz)"
+'
+
+test_expect_success 'a damaged cached bundle: a warning, a clean bundle install, the same bytes' '
+	entries=$(grep -l "vendor/bundle" "$TRASH"/rcache/deps/*/record.json) &&
+	test -n "$entries" &&
+	for entry in $entries; do
+		file=$(find "$(dirname "$entry")/tree" -type f -name "*.rb" | sort | head -1) &&
+		test -n "$file" && echo "# changed" >>"$file" || return 1
+	done &&
+	expect_exit 0 slugc compile rb --cache-dir "$TRASH/rcache" -o rb4.tgz &&
+	contains err "was damaged" && contains out "Installing rack" &&
+	equal "$(sha rb4.tgz)" "$(sha rb1.tgz)" &&
+	expect_exit 0 slugc compile rb --cache-dir "$TRASH/rcache" -o rb5.tgz &&
+	contains out "Restored vendor/bundle from the dependency cache" &&
+	equal "$(sha rb5.tgz)" "$(sha rb1.tgz)"
 '
 
 # A cache on another file system (tmpfs): link() fails with EXDEV and each file is copied.
