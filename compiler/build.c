@@ -105,14 +105,12 @@ void build_checksum(const struct build *b, char out[8 + SHA256_HEX_LEN])
 static int run_stage(struct build *b, const char *name, int (*fn)(struct build *, struct error *),
 		     struct error *err)
 {
-	struct timespec t0, t1;
+	struct timespec t0;
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = fn(b, err);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	out_trace("stage %s: %.3f s", name,
-		  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	out_trace("stage %s: %.3f s", name, out_seconds_since(&t0));
 	return r;
 }
 

@@ -492,3 +492,11 @@ void out_release(void)
 	json_mode = 0;
 	json_written = 0;
 }
+
+double out_seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}

@@ -30,6 +30,9 @@ void out_step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Seconds since *t0, a CLOCK_MONOTONIC time: the durations -v traces. */
+struct timespec;
+double out_seconds_since(const struct timespec *t0);
 /* One line on stderr: "slugc: <message>" (or "slugc <cmd>: ..."). */
 void out_error(const char *cmd, const struct error *err);
 /* The single JSON document of --json mode (a newline is added). */

@@ -653,14 +653,6 @@ int depcache_fingerprint(const char *root, const char *const *skip, char hex[65]
 	return r;
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /*
  * The app's files outside `skip`, fingerprinted; a tree the walk cannot read
  * only means no cache (hex ""): -1 on an interrupt alone.
@@ -692,7 +684,7 @@ int depcache_install(struct build_env *be, const struct depcache_step *s, struct
 		restored = depcache_restore(be, s->key, s->dir, &why, &damaged, err);
 		if (restored < 0)
 			goto out;
-		out_trace("step dependency cache restore: %.3f s", seconds_since(&t0));
+		out_trace("step dependency cache restore: %.3f s", out_seconds_since(&t0));
 	} else {
 		buf_addstr(&why, s->why);
 	}
@@ -735,7 +727,7 @@ int depcache_install(struct build_env *be, const struct depcache_step *s, struct
 	} else {
 		out_info("Saved %s to the dependency cache", s->dir);
 	}
-	out_trace("step dependency cache save: %.3f s", seconds_since(&t0));
+	out_trace("step dependency cache save: %.3f s", out_seconds_since(&t0));
 	ret = 0;
 out:
 	buf_release(&why);

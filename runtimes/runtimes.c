@@ -318,7 +318,7 @@ int runtime_step_output(struct build_env *be, const char *const *argv, const cha
 			struct buf *out, struct error *err)
 {
 	struct child c = CHILD_INIT;
-	struct timespec t0, t1;
+	struct timespec t0;
 	int r;
 
 	if (out) {
@@ -331,10 +331,8 @@ int runtime_step_output(struct build_env *be, const char *const *argv, const cha
 	c.what = what;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = child_run(&c, err);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* -v: where a build's seconds went, step by step (stages are timed by build_run). */
-	out_trace("step %s: %.3f s", what,
-		  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	out_trace("step %s: %.3f s", what, out_seconds_since(&t0));
 	child_release(&c);
 	return r;
 }
