@@ -110,6 +110,7 @@ int cmd_run(int argc, char **argv, struct error *err)
 	struct unpack_limits limits = UNPACK_LIMITS_INIT;
 	struct inspect_result ir;
 	unsigned long long port = 5000;
+	unsigned threads = 1;
 	char *tmp = NULL, *root = NULL, *app = NULL, *command = NULL, portbuf[16];
 	int ch, i, r, ret = -1, dashdash = 0;
 	size_t k;
@@ -179,6 +180,9 @@ int cmd_run(int argc, char **argv, struct error *err)
 	if (env_dir && envdir_load(env_dir, &config, err) < 0)
 		goto out;
 
+	/* The unpacked tree is removed by as many threads as compression would use. */
+	if (cmd_default_jobs(&threads, "run", err) < 0)
+		goto out;
 	tmp = fs_make_temp_dir("slugc-run-", err);
 	if (!tmp)
 		goto out;
@@ -237,7 +241,7 @@ out:
 	if (tmp) {
 		struct error ignored = ERROR_INIT;
 
-		fs_remove_tree(tmp, &ignored);
+		fs_remove_tree_threads(tmp, threads, &ignored);
 	}
 	child_release(&c);
 	strvec_clear(&config);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,15 @@ struct dead {
 	unsigned char type;
 };
 
+static void free_dead(struct dead *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
 static int dead_cmp(const void *pa, const void *pb)
 {
 	const struct dead *a = pa, *b = pb;
@@ -99,22 +109,21 @@ static int remove_subdir(int dirfd, const char *name, struct buf *path, unsigned
 	return 0;
 }
 
-static int remove_contents(int dirfd, struct buf *path, unsigned depth, struct error *err)
+/* A directory's entries but "." and "..", in inode order (see above). */
+static int list_dead(int dirfd, const char *shown, struct dead **out, size_t *count,
+		     struct error *err)
 {
 	struct dead *v = NULL;
-	size_t n = 0, alloc = 0, i, base = path->len;
+	size_t n = 0, alloc = 0;
 	struct dirent *de;
 	DIR *dir;
-	int fd, ret = -1;
+	int fd;
 
-	if (depth > WALK_MAX_DEPTH)
-		return error_set(err, "'%s' is nested more than %d directories deep", path->ptr,
-				 WALK_MAX_DEPTH);
 	fd = dup(dirfd);
 	if (fd < 0 || !(dir = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
-		return error_errno(err, "cannot read directory '%s'", path->ptr);
+		return error_errno(err, "cannot read directory '%s'", shown);
 	}
 	for (;;) {
 		errno = 0;
@@ -130,38 +139,276 @@ static int remove_contents(int dirfd, struct buf *path, unsigned depth, struct e
 		n++;
 	}
 	if (errno) {
-		error_errno(err, "cannot read directory '%s'", path->ptr);
+		error_errno(err, "cannot read directory '%s'", shown);
 		closedir(dir);
-		goto out;
+		free_dead(v, n);
+		return -1;
 	}
 	closedir(dir);
 	if (n > 1)
 		qsort(v, n, sizeof(*v), dead_cmp);
+	*out = v;
+	*count = n;
+	return 0;
+}
+
+/*
+ * Unlink an entry that readdir did not call a directory: 1 done, 0 it is a
+ * directory after all (type unknown, or replaced by one since readdir).
+ */
+static int unlink_leaf(int dirfd, const struct dead *d, const char *shown, struct error *err)
+{
+	if (d->type == DT_DIR || d->type == DT_UNKNOWN)
+		return 0;
+	if (unlinkat(dirfd, d->name, 0) == 0 || errno == ENOENT)
+		return 1;
+	if (errno == EISDIR)
+		return 0;
+	return error_errno(err, "cannot remove '%s'", shown);
+}
+
+static int remove_contents(int dirfd, struct buf *path, unsigned depth, struct error *err)
+{
+	struct dead *v = NULL;
+	size_t n = 0, i, base = path->len;
+	int ret = -1, r;
+
+	if (depth > WALK_MAX_DEPTH)
+		return error_set(err, "'%s' is nested more than %d directories deep", path->ptr,
+				 WALK_MAX_DEPTH);
+	if (list_dead(dirfd, path->ptr, &v, &n, err) < 0)
+		return -1;
 	for (i = 0; i < n; i++) {
 		buf_setlen(path, base);
 		buf_addch(path, '/');
 		buf_addstr(path, v[i].name);
-		if (v[i].type != DT_DIR && v[i].type != DT_UNKNOWN) {
-			if (unlinkat(dirfd, v[i].name, 0) == 0 || errno == ENOENT)
-				continue;
-			if (errno != EISDIR) { /* replaced by a directory since readdir */
-				error_errno(err, "cannot remove '%s'", path->ptr);
-				goto out;
-			}
-		}
-		if (remove_subdir(dirfd, v[i].name, path, depth, err) < 0)
+		r = unlink_leaf(dirfd, &v[i], path->ptr, err);
+		if (r < 0)
+			goto out;
+		if (!r && remove_subdir(dirfd, v[i].name, path, depth, err) < 0)
 			goto out;
 	}
 	ret = 0;
 out:
 	buf_setlen(path, base);
-	for (i = 0; i < n; i++)
-		free(v[i].name);
-	free(v);
+	free_dead(v, n);
 	return ret;
 }
 
-int fs_remove_tree(const char *path, struct error *err)
+/*
+ * A large tree is removed by several threads: the top levels are opened
+ * breadth first (their files unlinked on the way) until there are at least
+ * RM_SPLIT subdirectories left to remove, and those go to the threads, each
+ * removing whole subtrees as above. The directories opened first are removed
+ * last, deepest first. Only directories are shared: each is removed by one
+ * thread, so nothing is unlinked twice and no order changes what is left.
+ */
+#define RM_SPLIT 16
+#define RM_LEVELS 4
+
+struct rm_dir {
+	int parent;       /* index of the opened directory holding it, -1 for the root */
+	char *name;
+	char *shown;
+	int fd;           /* opened levels only */
+};
+
+struct rm_split {
+	struct rm_dir *open;  /* opened directories, breadth first; [0] is the root */
+	size_t nopen, alloc_open;
+	struct rm_dir *jobs;  /* directories left for the threads */
+	size_t njobs, alloc_jobs;
+	pthread_mutex_t lock;
+	size_t next;          /* next job to take */
+	struct error err;     /* the first failure */
+	int failed;
+};
+
+static void *rm_worker(void *arg)
+{
+	struct rm_split *sp = arg;
+	struct buf path = BUF_INIT;
+	struct error err = ERROR_INIT;
+
+	for (;;) {
+		struct rm_dir *j;
+		int r;
+
+		pthread_mutex_lock(&sp->lock);
+		j = sp->failed || sp->next == sp->njobs ? NULL : &sp->jobs[sp->next++];
+		pthread_mutex_unlock(&sp->lock);
+		if (!j)
+			break;
+		buf_reset(&path);
+		buf_addstr(&path, j->shown);
+		r = remove_subdir(sp->open[j->parent].fd, j->name, &path, RM_LEVELS + 1, &err);
+		if (r < 0) {
+			pthread_mutex_lock(&sp->lock);
+			if (!sp->failed) {
+				sp->failed = 1;
+				sp->err = err;
+			}
+			pthread_mutex_unlock(&sp->lock);
+			error_clear(&err);
+		}
+	}
+	buf_release(&path);
+	return NULL;
+}
+
+/* Open the next level of sp->open[from..] into jobs: their files are unlinked now. */
+static int rm_expand(struct rm_split *sp, size_t from, size_t to, struct error *err)
+{
+	struct buf shown = BUF_INIT;
+	size_t i, k;
+	int ret = -1;
+
+	for (i = from; i < to; i++) {
+		struct dead *v = NULL;
+		size_t n = 0;
+
+		if (sp->open[i].fd < 0) /* gone, or was not a directory */
+			continue;
+		if (list_dead(sp->open[i].fd, sp->open[i].shown, &v, &n, err) < 0)
+			goto out;
+		for (k = 0; k < n; k++) {
+			int r;
+
+			buf_reset(&shown);
+			buf_addf(&shown, "%s/%s", sp->open[i].shown, v[k].name);
+			r = unlink_leaf(sp->open[i].fd, &v[k], shown.ptr, err);
+			if (r < 0) {
+				free_dead(v, n);
+				goto out;
+			}
+			if (r)
+				continue;
+			ALLOC_GROW(sp->jobs, sp->njobs + 1, sp->alloc_jobs);
+			sp->jobs[sp->njobs].parent = (int)i;
+			sp->jobs[sp->njobs].name = v[k].name;
+			sp->jobs[sp->njobs].shown = buf_detach(&shown, NULL);
+			sp->jobs[sp->njobs].fd = -1;
+			sp->njobs++;
+			v[k].name = NULL;
+		}
+		free_dead(v, n);
+	}
+	ret = 0;
+out:
+	buf_release(&shown);
+	return ret;
+}
+
+/* Turn the jobs into opened directories (the next level); 0 when one is not a directory. */
+static int rm_open_jobs(struct rm_split *sp, struct error *err)
+{
+	size_t i;
+
+	for (i = 0; i < sp->njobs; i++) {
+		struct rm_dir *j = &sp->jobs[i];
+		int pfd = sp->open[j->parent].fd;
+		struct stat st;
+
+		if (fstatat(pfd, j->name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT)
+				return error_errno(err, "cannot remove '%s'", j->shown);
+			j->fd = -2; /* gone: nothing to do */
+		} else if (!S_ISDIR(st.st_mode)) {
+			if (unlinkat(pfd, j->name, 0) < 0 && errno != ENOENT)
+				return error_errno(err, "cannot remove '%s'", j->shown);
+			j->fd = -2;
+		} else {
+			if ((st.st_mode & 0700) != 0700 && fchmodat(pfd, j->name, 0700, 0) < 0)
+				return error_errno(err, "cannot make '%s' writable", j->shown);
+			j->fd = openat(pfd, j->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (j->fd < 0)
+				return error_errno(err, "cannot open directory '%s'", j->shown);
+		}
+	}
+	for (i = 0; i < sp->njobs; i++) {
+		ALLOC_GROW(sp->open, sp->nopen + 1, sp->alloc_open);
+		sp->open[sp->nopen++] = sp->jobs[i];
+	}
+	sp->njobs = 0;
+	return 0;
+}
+
+static int remove_contents_split(int fd, const char *shown, unsigned threads, struct error *err)
+{
+	struct rm_split sp;
+	pthread_t *tid = NULL;
+	size_t level = 0, end, i;
+	unsigned t, started = 0;
+	int ret = -1;
+
+	memset(&sp, 0, sizeof(sp));
+	pthread_mutex_init(&sp.lock, NULL);
+	ALLOC_GROW(sp.open, 1, sp.alloc_open);
+	sp.open[0].parent = -1;
+	sp.open[0].name = NULL;
+	sp.open[0].shown = xstrdup(shown);
+	sp.open[0].fd = fd;
+	sp.nopen = 1;
+	for (i = 0; ; i++) {
+		end = sp.nopen;
+		if (rm_expand(&sp, level, end, err) < 0)
+			goto out;
+		if (sp.njobs >= RM_SPLIT || !sp.njobs || i + 1 == RM_LEVELS)
+			break;
+		if (rm_open_jobs(&sp, err) < 0)
+			goto out;
+		level = end;
+	}
+	if (sp.njobs) {
+		if (threads > sp.njobs)
+			threads = (unsigned)sp.njobs;
+		tid = xcalloc(threads, sizeof(*tid));
+		for (t = 1; t < threads; t++) {
+			if (pthread_create(&tid[t], NULL, rm_worker, &sp))
+				break;
+			started++;
+		}
+		rm_worker(&sp);
+		for (t = 1; t <= started; t++)
+			pthread_join(tid[t], NULL);
+		if (sp.failed) {
+			*err = sp.err;
+			goto out;
+		}
+	}
+	/* The opened directories, deepest first (the root is the caller's). */
+	for (i = sp.nopen; i-- > 1;) {
+		struct rm_dir *d = &sp.open[i];
+
+		if (d->fd < 0)
+			continue;
+		close(d->fd);
+		d->fd = -1;
+		if (unlinkat(sp.open[d->parent].fd, d->name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+			error_errno(err, "cannot remove directory '%s'", d->shown);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	for (i = 0; i < sp.nopen; i++) {
+		if (i && sp.open[i].fd >= 0)
+			close(sp.open[i].fd);
+		free(sp.open[i].name);
+		free(sp.open[i].shown);
+	}
+	for (i = 0; i < sp.njobs; i++) {
+		free(sp.jobs[i].name);
+		free(sp.jobs[i].shown);
+	}
+	free(sp.open);
+	free(sp.jobs);
+	free(tid);
+	pthread_mutex_destroy(&sp.lock);
+	return ret;
+}
+
+int fs_remove_tree_threads(const char *path, unsigned threads, struct error *err)
 {
 	struct buf shown = BUF_INIT;
 	struct stat st;
@@ -180,7 +427,8 @@ int fs_remove_tree(const char *path, struct error *err)
 	if (fd < 0)
 		return error_errno(err, "cannot open directory '%s'", path);
 	buf_addstr(&shown, path);
-	if (remove_contents(fd, &shown, 1, err) < 0)
+	if (threads > 1 ? remove_contents_split(fd, path, threads, err) < 0
+			: remove_contents(fd, &shown, 1, err) < 0)
 		goto out;
 	if (rmdir(path) < 0 && errno != ENOENT) {
 		error_errno(err, "cannot remove directory '%s'", path);
@@ -191,6 +439,11 @@ out:
 	close(fd);
 	buf_release(&shown);
 	return ret;
+}
+
+int fs_remove_tree(const char *path, struct error *err)
+{
+	return fs_remove_tree_threads(path, 1, err);
 }
 
 char *fs_make_temp_dir(const char *prefix, struct error *err)

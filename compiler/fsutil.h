@@ -16,6 +16,8 @@ int fs_mkdir_p(const char *path, mode_t mode, struct error *err);
  * A missing path is not an error.
  */
 int fs_remove_tree(const char *path, struct error *err);
+/* The same by up to `threads` threads, for large trees (`slugc run`'s unpacked slug). */
+int fs_remove_tree_threads(const char *path, unsigned threads, struct error *err);
 /* A fresh private directory "$TMPDIR/<prefix>XXXXXX" (mode 0700); caller frees. */
 char *fs_make_temp_dir(const char *prefix, struct error *err);
 /* Copy a regular file's bytes from src to dst (open descriptors), in the kernel when it can. */

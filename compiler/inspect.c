@@ -43,6 +43,15 @@ struct seen {
 	void *names;     /* tsearch() root of struct name */
 	struct buf key;  /* scratch for lookups of a prefix */
 	struct buf prev; /* previous full path, for the order check */
+	/*
+	 * A directory (relative, no trailing slash) that it and every parent of
+	 * it are known to be directories, implied or explicit: a name once
+	 * checked as a directory stays one (a later entry of that name is
+	 * refused), so the parents an entry shares with it need no lookup.
+	 * Slugs list a directory's entries together, so most entries share all.
+	 */
+	struct buf dirs_ok;
+	int root_known;  /* "" is in names */
 };
 
 static int name_cmp(const void *a, const void *b)
@@ -62,22 +71,30 @@ static struct name *names_find(struct seen *s, const char *p, size_t n)
 	return hit ? *hit : NULL;
 }
 
-static void names_add(struct seen *s, const char *p, size_t n, enum name_kind kind)
-{
-	struct name *x = xmalloc(sizeof(*x));
-
-	x->path = xstrndup(p, n);
-	x->kind = kind;
-	if (!tsearch(x, &s->names, name_cmp))
-		abort();
-}
-
 static void name_free(void *p)
 {
 	struct name *x = p;
 
 	free(x->path);
 	free(x);
+}
+
+/* Add the name, or return the one already there (then nothing is added). */
+static struct name *names_add(struct seen *s, const char *p, size_t n, enum name_kind kind)
+{
+	struct name *x = xmalloc(sizeof(*x));
+	struct name **slot;
+
+	x->path = xstrndup(p, n);
+	x->kind = kind;
+	slot = tsearch(x, &s->names, name_cmp);
+	if (!slot)
+		abort();
+	if (*slot != x) {
+		name_free(x);
+		return *slot;
+	}
+	return NULL;
 }
 
 static void seen_release(struct seen *s)
@@ -92,6 +109,7 @@ static void seen_release(struct seen *s)
 	free(s->links);
 	buf_release(&s->key);
 	buf_release(&s->prev);
+	buf_release(&s->dirs_ok);
 }
 
 static int link_cmp(const void *a, const void *b)
@@ -248,22 +266,24 @@ static int check_name(struct seen *s, const struct reader_entry *e, const char *
 {
 	enum name_kind kind = e->type == ENTRY_DIR ? NAME_DIR
 			      : e->type == ENTRY_SYMLINK ? NAME_SYMLINK : NAME_FILE;
-	const char *slash;
+	const char *slash, *last = NULL;
 	struct name *x;
 
-	if (*rel && !names_find(s, "", 0))
+	if (*rel && !s->root_known) {
 		names_add(s, "", 0, NAME_IMPLIED);
+		s->root_known = 1;
+	}
 	for (slash = strchr(rel, '/'); slash; slash = strchr(slash + 1, '/')) {
 		size_t n = (size_t)(slash - rel);
 		struct buf parent = BUF_INIT;
 		int ret = 0;
 
-		x = names_find(s, rel, n);
-		if (!x) {
-			names_add(s, rel, n, NAME_IMPLIED);
+		last = slash;
+		if (n <= s->dirs_ok.len && !memcmp(rel, s->dirs_ok.ptr, n) &&
+		    (n == s->dirs_ok.len || s->dirs_ok.ptr[n] == '/'))
 			continue;
-		}
-		if (x->kind == NAME_DIR || x->kind == NAME_IMPLIED)
+		x = names_add(s, rel, n, NAME_IMPLIED);
+		if (!x || x->kind == NAME_DIR || x->kind == NAME_IMPLIED)
 			continue;
 		buf_addf(&parent, "%s", APP_PREFIX);
 		buf_add_quoted(&parent, rel, n, 200);
@@ -290,11 +310,13 @@ static int check_name(struct seen *s, const struct reader_entry *e, const char *
 			return -1;
 		}
 	}
-	x = names_find(s, rel, strlen(rel));
-	if (!x) {
-		names_add(s, rel, strlen(rel), kind);
-		return 0;
+	if (last) {
+		buf_reset(&s->dirs_ok);
+		buf_add(&s->dirs_ok, rel, (size_t)(last - rel));
 	}
+	x = names_add(s, rel, strlen(rel), kind);
+	if (!x)
+		return 0;
 	if (x->kind == NAME_IMPLIED && kind == NAME_DIR) {
 		x->kind = NAME_DIR;
 		return 0;
@@ -433,7 +455,7 @@ typedef int (*entry_step_fn)(void *ctx, struct reader *r, const struct reader_en
 static int verify_pass(struct reader *r, struct inspect_result *res, entry_step_fn step,
 		       void *ctx, struct error *err)
 {
-	struct seen s = { NULL, 0, 0, NULL, BUF_INIT, BUF_INIT };
+	struct seen s = { NULL, 0, 0, NULL, BUF_INIT, BUF_INIT, BUF_INIT, 0 };
 	struct reader_entry e;
 	int ret = -1, rc;
 

@@ -194,12 +194,80 @@ static void directory_chain(void **state)
 	free(tree);
 }
 
+/*
+ * fs_remove_tree_threads: the top levels are split among threads. Trees
+ * shaped as a slug is (one "app" directory, then a wide level), narrower than
+ * the split, and deeper than the levels it opens, with read-only directories
+ * and symlinks at every depth (never followed), all go entirely; a missing
+ * path is not an error.
+ */
+static void threaded_removal(void **state)
+{
+	char *root = unit_tmpdir(), *tree = xstrfmt("%s/app-root", root), *p;
+	struct tree_writer *w = NULL;
+	struct error err = ERROR_INIT;
+	struct buf path = BUF_INIT;
+	struct stat st;
+	unsigned shape, threads;
+	size_t i, j;
+
+	(void)state;
+	for (shape = 0; shape < 3; shape++) {
+		for (threads = 2; threads <= 5; threads += 3) {
+			size_t wide = shape == 0 ? 40 : shape == 1 ? 3 : 1;
+
+			assert_int_equal(tree_writer_open(&w, tree, 0, &err), 0);
+			write_ok(w, "app/Procfile");
+			assert_int_equal(tree_writer_symlink(w, "app/root", "/", &err), 0);
+			assert_int_equal(tree_writer_mkdir(w, "app/empty", &err), 0);
+			for (i = 0; i < wide; i++) {
+				for (j = 0; j < 3; j++) {
+					buf_reset(&path);
+					buf_addf(&path, "app/p%zu/lib/d%zu/f.js", i, j);
+					write_ok(w, path.ptr);
+				}
+				buf_reset(&path);
+				buf_addf(&path, "app/p%zu/lib/up", i);
+				assert_int_equal(tree_writer_symlink(w, path.ptr, "../../..", &err), 0);
+				buf_reset(&path);
+				buf_addf(&path, "app/p%zu/x", i);
+				write_ok(w, path.ptr);
+			}
+			buf_reset(&path);
+			buf_addstr(&path, "app/deep");
+			for (i = 0; i < 12; i++)
+				buf_addf(&path, "/l%zu", i);
+			buf_addstr(&path, "/f");
+			write_ok(w, path.ptr);
+			tree_writer_close(w);
+			/* Read-only directories at an opened level and inside a thread's subtree. */
+			p = xstrfmt("%s/app/p0", tree);
+			assert_int_equal(chmod(p, 0500), 0);
+			free(p);
+			p = xstrfmt("%s/app/deep/l0/l1/l2/l3/l4", tree);
+			assert_int_equal(chmod(p, 0500), 0);
+			free(p);
+
+			assert_int_equal(fs_remove_tree_threads(tree, threads, &err), 0);
+			assert_int_equal(lstat(tree, &st), -1);
+			assert_int_equal(stat("/etc/passwd", &st), 0);
+			assert_int_equal(lstat(root, &st), 0);
+		}
+	}
+	assert_int_equal(fs_remove_tree_threads(tree, 2, &err), 0);
+	buf_release(&path);
+	unit_rmtree(root);
+	free(root);
+	free(tree);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(hostile_paths),
 		cmocka_unit_test(modes_and_cap),
 		cmocka_unit_test(directory_chain),
+		cmocka_unit_test(threaded_removal),
 	};
 
 	return cmocka_run_group_tests_name("tree_writer", tests, NULL, NULL);
