@@ -180,7 +180,7 @@ int cmd_run(int argc, char **argv, struct error *err)
 	if (env_dir && envdir_load(env_dir, &config, err) < 0)
 		goto out;
 
-	/* The unpacked tree is removed by as many threads as compression would use. */
+	/* As many threads write and remove the unpacked tree as compression would use. */
 	if (cmd_default_jobs(&threads, "run", err) < 0)
 		goto out;
 	tmp = fs_make_temp_dir("slugc-run-", err);
@@ -188,7 +188,7 @@ int cmd_run(int argc, char **argv, struct error *err)
 		goto out;
 	root = path_join(tmp, "root");
 	app = path_join(root, "app");
-	if (slug_unpack(argv[optind], root, &limits, &ir, err) < 0)
+	if (slug_unpack(argv[optind], root, &limits, threads, &ir, err) < 0)
 		goto out;
 	if (!fs_is_dir(app)) {
 		error_set(err, "'%s' has no ./app/ directory; it is not a slug", argv[optind]);

@@ -12,6 +12,7 @@
 #include "path.h"
 #include "sig.h"
 #include "tree_writer.h"
+#include "unpack_pool.h"
 #include "xalloc.h"
 
 #define APP_PREFIX "./app/"
@@ -522,28 +523,48 @@ int inspect_slug(const char *path, const struct unpack_limits *limits,
 	return ret;
 }
 
-/* Write an accepted entry: "./app/x" becomes root/app/x. */
+/* Queue an accepted entry for the writers: "./app/x" becomes root/app/x. */
 static int unpack_step(void *ctx, struct reader *r, const struct reader_entry *e,
 		       struct error *err)
 {
-	return extract_entry(r, ctx, e->path + 2, e, err);
+	if (unpack_pool_entry(ctx, r, e->path + 2, e, err) < 0) {
+		/* Interrupted while reading (a pipe cut off by the signal's sender): say so. */
+		if (err->kind != ERROR_INTERRUPTED && sig_pending())
+			return sig_check(err);
+		return error_prefix(err, "'%s'", reader_shown(r));
+	}
+	return 0;
 }
 
 int slug_unpack(const char *path, const char *root, const struct unpack_limits *limits,
-		struct inspect_result *res, struct error *err)
+		unsigned writers, struct inspect_result *res, struct error *err)
 {
-	struct tree_writer *w = NULL;
+	struct unpack_pool *pool = NULL;
 	struct reader *r = NULL;
 	int ret = -1;
 
-	if (reader_open_file(&r, path, err) < 0 || tree_writer_open(&w, root, 0, err) < 0)
+	if (reader_open_file(&r, path, err) < 0 || unpack_pool_open(&pool, root, writers, err) < 0)
 		goto out;
 	reader_set_limits(r, limits);
-	if (verify_pass(r, res, unpack_step, w, err) < 0 || finish_file(r, res, err) < 0)
+	if (verify_pass(r, res, unpack_step, pool, err) < 0) {
+		struct error first = ERROR_INIT;
+
+		/* A write that failed concerns an earlier entry than the refusal: it comes first. */
+		if (err->kind != ERROR_INTERRUPTED && unpack_pool_finish(pool, &first) < 0) {
+			*err = first;
+			error_prefix(err, "'%s'", path);
+		}
+		goto out;
+	}
+	if (unpack_pool_finish(pool, err) < 0) {
+		error_prefix(err, "'%s'", path);
+		goto out;
+	}
+	if (finish_file(r, res, err) < 0)
 		goto out;
 	ret = 0;
 out:
-	tree_writer_close(w);
+	unpack_pool_close(pool);
 	reader_close(r);
 	return ret;
 }

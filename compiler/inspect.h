@@ -41,10 +41,11 @@ int inspect_reader(struct reader *r, struct inspect_result *res, struct error *e
 /*
  * Verify and unpack in one pass: each entry is written below root (as
  * root/app/...) only after the verifier accepted it, so this refuses
- * exactly what inspect_slug() refuses, with the same message. On failure
- * root may hold a partial tree; the caller removes it.
+ * exactly what inspect_slug() refuses, with the same message. `writers`
+ * threads write the entries (unpack_pool.h) while this one reads and
+ * verifies. On failure root may hold a partial tree; the caller removes it.
  */
 int slug_unpack(const char *path, const char *root, const struct unpack_limits *limits,
-		struct inspect_result *res, struct error *err);
+		unsigned writers, struct inspect_result *res, struct error *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -338,6 +339,128 @@ static void packed_slug_is_normalized(void **state)
 	free(slug);
 }
 
+/* The whole of a file, or NULL. */
+static char *slurp(const char *path, size_t *len)
+{
+	struct stat st;
+	char *p;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return NULL;
+	p = xmalloc((size_t)st.st_size + 1);
+	assert_int_equal(read(fd, p, (size_t)st.st_size), st.st_size);
+	p[st.st_size] = '\0';
+	*len = (size_t)st.st_size;
+	close(fd);
+	return p;
+}
+
+/*
+ * slug_unpack with 1 to 4 writer threads gives the packed tree back whole:
+ * many groups (shared out among writers), a file large enough to go in
+ * chunks, an executable, a symlink; a slug with a hard link to a file of
+ * another group is written after its target.
+ */
+static void unpack_with_writers(void **state)
+{
+	static const struct ent linked[] = {
+		{ "./app/", 'd', NULL, 0, 0 },
+		{ "./app/a/", 'd', NULL, 0, 0 },
+		{ "./app/a/x/", 'd', NULL, 0, 0 },
+		{ "./app/a/x/f", 'f', NULL, 0, 0 },
+		{ "./app/b/", 'd', NULL, 0, 0 },
+		{ "./app/b/y/", 'd', NULL, 0, 0 },
+		{ "./app/b/y/h", 'h', "./app/a/x/f", 0, 0 },
+		{ NULL, 0, NULL, 0, 0 },
+	};
+	char *root = unit_tmpdir(), *tree = xstrfmt("%s/tree", root);
+	char *slug = xstrfmt("%s/slug.tgz", root), *big = xmalloc(300001), *out, *p, *q;
+	struct pack_options o = { 315532800, 6, 2, 0, 0, 0, 0 };
+	struct unpack_limits limits = UNPACK_LIMITS_INIT;
+	struct pack_result pr;
+	struct inspect_result res;
+	struct error err = ERROR_INIT;
+	struct stat st;
+	unsigned writers;
+	size_t i, len, mlen;
+	void *mem;
+	int fd;
+
+	(void)state;
+	for (i = 0; i < 300000; i++)
+		big[i] = (char)('a' + i % 23);
+	big[300000] = '\0';
+	for (i = 0; i < 40; i++) {
+		p = xstrfmt("g%02zu/sub/f%zu.js", i, i);
+		q = xstrfmt("%zu\n", i);
+		unit_write(tree, p, q, 0644);
+		free(p);
+		free(q);
+	}
+	unit_write(tree, "g07/big.bin", big, 0644);
+	unit_write(tree, "bin/run", "#!/bin/sh\n", 0755);
+	unit_symlink(tree, "current", "g01");
+	fd = open(slug, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(pack_tree(tree, fd, slug, &o, &pr, &err), 0);
+	close(fd);
+
+	for (writers = 1; writers <= 4; writers++) {
+		out = xstrfmt("%s/out%u", root, writers);
+		assert_int_equal(slug_unpack(slug, out, &limits, writers, &res, &err), 0);
+		assert_int_equal(res.files, 42);
+		for (i = 0; i < 40; i++) {
+			p = xstrfmt("%s/app/g%02zu/sub/f%zu.js", out, i, i);
+			q = slurp(p, &len);
+			assert_non_null(q);
+			assert_int_equal(strtoul(q, NULL, 10), i);
+			free(p);
+			free(q);
+		}
+		p = xstrfmt("%s/app/g07/big.bin", out);
+		q = slurp(p, &len);
+		assert_int_equal(len, 300000);
+		assert_memory_equal(q, big, len);
+		free(p);
+		free(q);
+		p = xstrfmt("%s/app/bin/run", out);
+		assert_int_equal(stat(p, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0755);
+		free(p);
+		p = xstrfmt("%s/app/current", out);
+		assert_int_equal(lstat(p, &st), 0);
+		assert_true(S_ISLNK(st.st_mode));
+		free(p);
+		free(out);
+	}
+
+	mem = make_tgz(linked, &mlen);
+	fd = open(slug, O_WRONLY | O_TRUNC);
+	assert_int_equal(write(fd, mem, mlen), (ssize_t)mlen);
+	close(fd);
+	free(mem);
+	for (writers = 1; writers <= 3; writers += 2) {
+		struct stat a, b;
+
+		out = xstrfmt("%s/linked%u", root, writers);
+		assert_int_equal(slug_unpack(slug, out, &limits, writers, &res, &err), 0);
+		p = xstrfmt("%s/app/a/x/f", out);
+		q = xstrfmt("%s/app/b/y/h", out);
+		assert_int_equal(stat(p, &a), 0);
+		assert_int_equal(stat(q, &b), 0);
+		assert_int_equal(a.st_ino, b.st_ino);
+		free(p);
+		free(q);
+		free(out);
+	}
+	unit_rmtree(root);
+	free(root);
+	free(tree);
+	free(slug);
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +471,7 @@ int main(void)
 		cmocka_unit_test(caps),
 		cmocka_unit_test(garbage),
 		cmocka_unit_test(packed_slug_is_normalized),
+		cmocka_unit_test(unpack_with_writers),
 	};
 
 	return cmocka_run_group_tests_name("inspect", tests, NULL, NULL);
