@@ -37,13 +37,13 @@
 #include "path.h"
 #include "runtimes.h"
 #include "strvec.h"
+#include "treecopy.h"
 #include "walk.h"
 #include "xalloc.h"
 
 #define KEY_FILE_MAX (64 * 1024 * 1024)
 #define RECORD_MAX (1024 * 1024)
 #define LISTING_MAX (1024 * 1024 * 1024)
-#define CHUNK (256 * 1024)
 
 void depcache_key_init(struct depcache_key *k, const char *kind)
 {
@@ -168,20 +168,17 @@ static void add_escaped(struct buf *b, const char *s)
 	}
 }
 
-struct tcopy {
-	int dst_fd;
-	const char *dst_root;        /* for messages */
+struct listed {
 	struct strvec *lines;        /* saving: every entry's line is added here */
 	const struct strvec *expect; /* restoring: the recorded lines, matched in order */
 	size_t next;
 	int mismatch;                /* the tree differs from its record (err says how) */
-	struct buf line, link;
-	char *chunk;
+	struct buf line;
 	uint64_t entries, bytes;
 };
 
 /* The line for an entry is built; compare it with the record or keep it. */
-static int check_line(struct tcopy *c, const char *path, struct error *err)
+static int check_line(struct listed *c, const char *path, struct error *err)
 {
 	const char *want;
 	size_t i;
@@ -219,119 +216,27 @@ static int check_line(struct tcopy *c, const char *path, struct error *err)
 	return error_set(err, "'%s' is not in the record (an extra entry)", path);
 }
 
-static int copy_file(struct tcopy *c, const struct walk_entry *e, struct error *err)
+/* tree_copy_each()'s hook: each entry as copied (a file's bytes hashed as they were written). */
+static int list_entry(void *ctx, const struct tree_copied *t, struct error *err)
 {
-	struct sha256 h = SHA256_INIT;
-	unsigned char d[32];
-	char hex[65];
-	mode_t mode = e->st->st_mode & 0777;
-	struct timespec ts[2];
-	uint64_t done = 0;
-	struct stat st;
-	int in, out = -1, ret = -1;
-
-	in = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (in < 0)
-		return error_errno(err, "cannot read '%s'", e->path);
-	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
-		error_set(err, "'%s' changed while it was being copied", e->path);
-		goto out;
-	}
-	out = openat(c->dst_fd, e->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (out < 0) {
-		error_errno(err, "cannot create '%s' in '%s'", e->path, c->dst_root);
-		goto out;
-	}
-	/* One pass: the bytes written are the bytes hashed. */
-	sha256_init(&h);
-	for (;;) {
-		ssize_t n = read(in, c->chunk, CHUNK);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			error_errno(err, "cannot read '%s'", e->path);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		sha256_update(&h, c->chunk, (size_t)n);
-		if (fs_write_all(out, c->chunk, (size_t)n, e->path, err) < 0)
-			goto out;
-		done += (uint64_t)n;
-	}
-	sha256_final(&h, d);
-	sha256_hex(d, hex);
-	ts[0] = st.st_atim;
-	ts[1] = st.st_mtim;
-	if (fchmod(out, mode) < 0 || futimens(out, ts) < 0) {
-		error_errno(err, "cannot set the mode of '%s' in '%s'", e->path, c->dst_root);
-		goto out;
-	}
-	c->bytes += done;
-	buf_reset(&c->line);
-	buf_addf(&c->line, "f %04o %llu %s ", (unsigned)mode, (unsigned long long)done, hex);
-	add_escaped(&c->line, e->path);
-	ret = check_line(c, e->path, err);
-out:
-	sha256_release(&h);
-	if (out >= 0 && close(out) < 0 && !ret)
-		ret = error_errno(err, "cannot write '%s' in '%s'", e->path, c->dst_root);
-	close(in);
-	return ret;
-}
-
-static int copy_symlink(struct tcopy *c, const struct walk_entry *e, struct error *err)
-{
-	struct timespec ts[2] = { e->st->st_atim, e->st->st_mtim };
-
-	if (fs_readlinkat(e->dirfd, e->name, &c->link, e->path, err) < 0)
-		return -1;
-	/* Kept as the install wrote it; the packer checks every symlink of the slug. */
-	if (symlinkat(c->link.ptr, c->dst_fd, e->path) < 0)
-		return error_errno(err, "cannot create symlink '%s' in '%s'", e->path, c->dst_root);
-	utimensat(c->dst_fd, e->path, ts, AT_SYMLINK_NOFOLLOW);
-	buf_reset(&c->line);
-	buf_addstr(&c->line, "l ");
-	add_escaped(&c->line, c->link.ptr);
-	buf_addch(&c->line, ' ');
-	add_escaped(&c->line, e->path);
-	return check_line(c, e->path, err);
-}
-
-static int copy_pre(const struct walk_entry *e, void *ctx, struct error *err)
-{
-	struct tcopy *c = ctx;
-	mode_t m = e->st->st_mode;
+	struct listed *c = ctx;
+	mode_t m = t->st->st_mode;
 
 	c->entries++;
+	buf_reset(&c->line);
 	if (S_ISDIR(m)) {
-		/* Writable while it fills; its own mode and mtime are set after its contents. */
-		if (mkdirat(c->dst_fd, e->path, 0700) < 0)
-			return error_errno(err, "cannot create directory '%s' in '%s'", e->path,
-					   c->dst_root);
-		buf_reset(&c->line);
 		buf_addf(&c->line, "d %04o ", (unsigned)(m & 0777));
-		add_escaped(&c->line, e->path);
-		return check_line(c, e->path, err) < 0 ? -1 : WALK_CONTINUE;
+	} else if (S_ISLNK(m)) {
+		buf_addstr(&c->line, "l ");
+		add_escaped(&c->line, t->target);
+		buf_addch(&c->line, ' ');
+	} else {
+		c->bytes += t->size;
+		buf_addf(&c->line, "f %04o %llu %s ", (unsigned)(m & 0777),
+			 (unsigned long long)t->size, t->sha256);
 	}
-	if (S_ISREG(m))
-		return copy_file(c, e, err);
-	if (S_ISLNK(m))
-		return copy_symlink(c, e, err);
-	return error_set(err, "'%s' is %s; a slug may hold only files, directories and symlinks",
-			 e->path, fs_special_kind(m));
-}
-
-static int copy_post(const struct walk_entry *e, void *ctx, struct error *err)
-{
-	struct tcopy *c = ctx;
-	struct timespec ts[2] = { e->st->st_atim, e->st->st_mtim };
-
-	if (fchmodat(c->dst_fd, e->path, e->st->st_mode & 0777, 0) < 0 ||
-	    utimensat(c->dst_fd, e->path, ts, 0) < 0)
-		return error_errno(err, "cannot set the mode of '%s' in '%s'", e->path, c->dst_root);
-	return WALK_CONTINUE;
+	add_escaped(&c->line, t->path);
+	return check_line(c, t->path, err);
 }
 
 /*
@@ -343,23 +248,12 @@ static int tree_copy_listed(const char *src, const char *dst, struct strvec *lin
 			    const struct strvec *expect, int *mismatch, uint64_t *entries,
 			    uint64_t *bytes, struct error *err)
 {
-	struct tcopy c = { -1, dst, lines, expect, 0, 0, BUF_INIT, BUF_INIT, NULL, 0, 0 };
-	struct stat st;
-	struct timespec ts[2];
+	struct listed c = { lines, expect, 0, 0, BUF_INIT, 0, 0 };
 	int ret = -1;
 
 	*mismatch = 0;
-	if (lstat(src, &st) < 0 || !S_ISDIR(st.st_mode))
-		return error_errno(err, "cannot read the directory '%s'", src);
-	if (mkdir(dst, 0700) < 0)
-		return error_errno(err, "cannot create '%s'", dst);
-	c.dst_fd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (c.dst_fd < 0) {
-		error_errno(err, "cannot open '%s'", dst);
-		goto out;
-	}
-	c.chunk = xmalloc(CHUNK);
-	if (walk_tree(src, copy_pre, copy_post, &c, 0, err) < 0)
+	if (tree_copy_each(src, dst, TREE_COPY_PRESERVE | TREE_COPY_SHA256, list_entry, &c,
+			   err) < 0)
 		goto out;
 	if (expect && c.next < expect->nr) {
 		const char *p = strrchr(expect->v[c.next], ' ');
@@ -368,22 +262,12 @@ static int tree_copy_listed(const char *src, const char *dst, struct strvec *lin
 		error_set(err, "'%s' is missing", p ? p + 1 : expect->v[c.next]);
 		goto out;
 	}
-	ts[0] = st.st_atim;
-	ts[1] = st.st_mtim;
-	if (fchmod(c.dst_fd, st.st_mode & 0777) < 0 || futimens(c.dst_fd, ts) < 0) {
-		error_errno(err, "cannot set the mode of '%s'", dst);
-		goto out;
-	}
 	*entries = c.entries;
 	*bytes = c.bytes;
 	ret = 0;
 out:
 	*mismatch = c.mismatch;
-	if (c.dst_fd >= 0)
-		close(c.dst_fd);
-	free(c.chunk);
 	buf_release(&c.line);
-	buf_release(&c.link);
 	return ret;
 }
 
