@@ -356,6 +356,68 @@ static int is_meta_name(const char *name)
 	return n > 5 && !strcmp(name + n - 5, ".json");
 }
 
+/*
+ * Leftovers: directories beside the entries that are not entries, each the
+ * work of one build on one entry, under that entry's lock:
+ *   deps/.new-<key>-XXXXXX          an entry being written (shared lock, depcache.c)
+ *   deps/.evicted-<key>-XXXXXX      a damaged entry being removed (shared lock)
+ *   toolchains/<hex>.tmp, <hex>.tmp.unpack-XXXXXX
+ *                                   an archive being unpacked (exclusive lock, runtimes.c)
+ *   toolchains/<hex>.evicted-<pid>  an evicted toolchain being removed (under the lock, or
+ *                                   left when other builds held it)
+ * The lock is <dir>/<key>.lock, taken before the directory is made and held
+ * until it is renamed or removed; so when prune takes it exclusively, no
+ * build is working on the directory (it died, or was killed), and it is
+ * removed. They are never entries: ls and prune's age rules do not see them.
+ */
+static const struct {
+	const char *dir;     /* the kind's directory */
+	const char *prefix;  /* before the key */
+	const char *suffix;  /* after the key: the rest of the name (exact), or how it starts */
+	int exact;
+	const char *what;    /* for `slugc cache ls` */
+} leftover_forms[] = {
+	{ "deps", ".new-", "-", 0, "an unfinished dependency cache entry" },
+	{ "deps", ".evicted-", "-", 0, "an evicted dependency cache entry" },
+	{ "toolchains", "", ".tmp", 1, "an unfinished unpack" },
+	{ "toolchains", "", ".tmp.unpack-", 0, "an unfinished unpack" },
+	{ "toolchains", "", ".evicted-", 0, "an evicted toolchain" },
+};
+
+static int is_hex64(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* Whether `name` in the kind directory `dir` is a leftover: its form, and the key whose lock guards it. */
+static int leftover_form(const char *dir, const char *name, char key[65])
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(leftover_forms) / sizeof(leftover_forms[0]); i++) {
+		size_t n = strlen(leftover_forms[i].prefix);
+		const char *k = name + n, *rest;
+
+		if (strcmp(dir, leftover_forms[i].dir) || strncmp(name, leftover_forms[i].prefix, n) ||
+		    strlen(k) < 64 || !is_hex64(k))
+			continue;
+		rest = k + 64;
+		if (leftover_forms[i].exact ? strcmp(rest, leftover_forms[i].suffix)
+					    : strncmp(rest, leftover_forms[i].suffix,
+						      strlen(leftover_forms[i].suffix)))
+			continue;
+		memcpy(key, k, 64);
+		key[64] = '\0';
+		return (int)i;
+	}
+	return -1;
+}
+
 typedef int (*entry_fn)(const char *kind, const char *path, const char *name,
 			const struct stat *st, void *ctx, struct error *err);
 
@@ -368,13 +430,15 @@ static int each_entry(const char *cache, entry_fn fn, void *ctx, struct error *e
 		struct strvec names = STRVEC_INIT;
 		struct dirent *de;
 		DIR *d = opendir(dir);
+		char key[65];
 		size_t i;
 
 		if (d) {
 			while ((de = readdir(d)))
 				/* Not lock files, temporary files or descriptions (<entry>.json). */
 				if (de->d_name[0] != '.' && !strstr(de->d_name, ".lock") &&
-				    !is_meta_name(de->d_name))
+				    !is_meta_name(de->d_name) &&
+				    leftover_form(kinds[k][0], de->d_name, key) < 0)
 					strvec_push(&names, de->d_name);
 			closedir(d);
 		}
@@ -393,6 +457,60 @@ static int each_entry(const char *cache, entry_fn fn, void *ctx, struct error *e
 		}
 		strvec_clear(&names);
 		free(dir);
+	}
+	return 0;
+}
+
+/* Each leftover of the cache (fn gets its form's description as `kind`'s companion). */
+typedef int (*leftover_fn)(const char *kind, const char *path, const char *name, const char *lock,
+			   const char *what, const struct stat *st, void *ctx, struct error *err);
+
+static int each_leftover(const char *cache, leftover_fn fn, void *ctx, struct error *err)
+{
+	size_t k;
+	int ret = 0;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && !ret; k++) {
+		char *dir = xstrfmt("%s/%s", cache, kinds[k][0]);
+		struct strvec names = STRVEC_INIT;
+		struct dirent *de;
+		DIR *d = opendir(dir);
+		char key[65];
+		size_t i;
+
+		while (d && (de = readdir(d)))
+			if (leftover_form(kinds[k][0], de->d_name, key) >= 0)
+				strvec_push(&names, de->d_name);
+		if (d)
+			closedir(d);
+		strvec_sort(&names);
+		for (i = 0; i < names.nr && !ret; i++) {
+			int f = leftover_form(kinds[k][0], names.v[i], key);
+			char *p = xstrfmt("%s/%s", dir, names.v[i]);
+			char *lock = xstrfmt("%s/%s.lock", dir, key);
+			struct stat st;
+
+			if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+				ret = fn(kinds[k][1], p, names.v[i], lock, leftover_forms[f].what, &st,
+					 ctx, err);
+			free(p);
+			free(lock);
+		}
+		strvec_clear(&names);
+		free(dir);
+	}
+	return ret;
+}
+
+/* Take an exclusive lock without waiting: 0 taken, -1 someone holds it. */
+static int try_lock(const char *path, struct cache_lock *l)
+{
+	l->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (l->fd < 0)
+		return -1;
+	if (flock(l->fd, LOCK_EX | LOCK_NB) < 0) {
+		cache_unlock(l);
+		return -1;
 	}
 	return 0;
 }
@@ -438,6 +556,44 @@ int cache_list(const char *cache, struct cache_item **items, size_t *nr, struct 
 	return 0;
 }
 
+static int list_leftover(const char *kind, const char *path, const char *name, const char *lock,
+			 const char *what, const struct stat *st, void *ctx, struct error *err)
+{
+	struct list_ctx *l = ctx;
+	struct cache_lock probe = CACHE_LOCK_INIT;
+	struct cache_item *it;
+	int busy;
+
+	(void)err;
+	/* A look, not a claim: held for no longer than it takes to ask. */
+	busy = fs_exists(lock) && try_lock(lock, &probe) < 0;
+	cache_unlock(&probe);
+	ALLOC_GROW(l->v, l->nr + 1, l->alloc);
+	it = &l->v[l->nr++];
+	it->kind = kind;
+	it->name = xstrdup(name);
+	it->size = disk_use(path);
+	it->mtime = (long long)st->st_mtime;
+	it->description = xstrfmt("%s, %s", what, busy ? "in use by a running build"
+					       : "abandoned (prune removes it)");
+	it->url = NULL;
+	return 0;
+}
+
+int cache_list_leftovers(const char *cache, struct cache_item **items, size_t *nr,
+			 struct error *err)
+{
+	struct list_ctx l = { NULL, 0, 0 };
+
+	if (each_leftover(cache, list_leftover, &l, err) < 0) {
+		cache_items_free(l.v, l.nr);
+		return -1;
+	}
+	*items = l.v;
+	*nr = l.nr;
+	return 0;
+}
+
 void cache_items_free(struct cache_item *items, size_t nr)
 {
 	size_t i;
@@ -453,21 +609,8 @@ void cache_items_free(struct cache_item *items, size_t nr)
 struct prune_ctx {
 	long max_age;
 	int tofu;
-	unsigned long long freed;
+	struct cache_pruned *out;
 };
-
-/* Take an exclusive lock without waiting: 0 taken, -1 someone holds it. */
-static int try_lock(const char *path, struct cache_lock *l)
-{
-	l->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (l->fd < 0)
-		return -1;
-	if (flock(l->fd, LOCK_EX | LOCK_NB) < 0) {
-		cache_unlock(l);
-		return -1;
-	}
-	return 0;
-}
 
 static int prune_entry(const char *kind, const char *path, const char *name, const struct stat *st,
 		       void *ctx, struct error *err)
@@ -498,7 +641,8 @@ static int prune_entry(const char *kind, const char *path, const char *name, con
 	if (!r) {
 		char *meta = xstrfmt("%s.json", path);
 
-		p->freed += size + disk_use(meta);
+		p->out->freed += size + disk_use(meta);
+		p->out->entries++;
 		unlink(meta);
 		free(meta);
 	}
@@ -508,12 +652,40 @@ static int prune_entry(const char *kind, const char *path, const char *name, con
 	return r;
 }
 
-int cache_prune(const char *cache, long max_age, int tofu, unsigned long long *freed,
+/* A leftover nobody holds the lock of is abandoned: removed under that lock. */
+static int prune_leftover(const char *kind, const char *path, const char *name, const char *lock,
+			  const char *what, const struct stat *st, void *ctx, struct error *err)
+{
+	struct prune_ctx *p = ctx;
+	struct cache_lock l = CACHE_LOCK_INIT;
+	unsigned long long size;
+	int r;
+
+	(void)kind;
+	(void)name;
+	(void)what;
+	(void)st;
+	if (try_lock(lock, &l) < 0) {
+		p->out->busy++;
+		return 0;
+	}
+	size = disk_use(path);
+	r = fs_remove_tree(path, err);
+	if (!r) {
+		p->out->freed += size;
+		p->out->leftovers++;
+	}
+	cache_unlock(&l);
+	return r;
+}
+
+int cache_prune(const char *cache, long max_age, int tofu, struct cache_pruned *out,
 		struct error *err)
 {
-	struct prune_ctx p = { max_age, tofu, 0 };
-	int r = each_entry(cache, prune_entry, &p, err);
+	struct prune_ctx p = { max_age, tofu, out };
 
-	*freed = p.freed;
-	return r;
+	memset(out, 0, sizeof(*out));
+	if (each_leftover(cache, prune_leftover, &p, err) < 0)
+		return -1;
+	return each_entry(cache, prune_entry, &p, err);
 }

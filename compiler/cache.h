@@ -29,6 +29,13 @@ struct strvec;
  *   <entry>.json           beside an entry: what it is (cache_meta_put), for
  *                          `slugc cache ls`; removed with the entry. deps/<key>/
  *                          entries describe themselves in their record.json.
+ *
+ * Leftovers are not entries: a directory a build is writing or removing
+ * beside an entry (deps/.new-<key>-*, deps/.evicted-<key>-*,
+ * toolchains/<hex>.tmp, <hex>.tmp.unpack-*, <hex>.evicted-*), made and
+ * removed while that build holds the entry's lock (<key>.lock). One a build
+ * that died left behind is removed by any prune; one whose lock is held is
+ * left alone.
  */
 
 /*
@@ -118,14 +125,27 @@ struct cache_item {
 };
 /* What is in the cache, by kind, then by name; free with cache_items_free(). */
 int cache_list(const char *cache, struct cache_item **items, size_t *nr, struct error *err);
+/*
+ * The leftovers (not entries), the same way; a description says what each
+ * is and whether a running build holds it or it is abandoned.
+ */
+int cache_list_leftovers(const char *cache, struct cache_item **items, size_t *nr,
+			 struct error *err);
 void cache_items_free(struct cache_item *items, size_t nr);
+/* What cache_prune() did. */
+struct cache_pruned {
+	unsigned long long freed; /* bytes */
+	size_t entries;           /* entries removed */
+	size_t leftovers;         /* abandoned leftovers removed */
+	size_t busy;              /* leftovers a running build holds: kept */
+};
 /*
  * Remove cache entries not used for max_age seconds (max_age < 0: all of
  * them; the mtime is refreshed on every use), skipping anything a running
- * build holds a lock on. Trust-on-first-use records are kept unless `tofu`.
- * Returns the number of bytes freed in *freed.
+ * build holds a lock on, and every abandoned leftover whatever its age.
+ * Trust-on-first-use records are kept unless `tofu`.
  */
-int cache_prune(const char *cache, long max_age, int tofu, unsigned long long *freed,
+int cache_prune(const char *cache, long max_age, int tofu, struct cache_pruned *out,
 		struct error *err);
 /* Refresh an entry's mtime: it was just used. */
 void cache_touch(const char *path);

@@ -24,7 +24,7 @@
 
 static const char usage[] =
 	"usage: slugc cache ls [--json] [--cache-dir DIR]\n"
-	"       slugc cache prune [--max-age DAYS | --all] [--tofu] [--cache-dir DIR]\n"
+	"       slugc cache prune [--max-age DAYS | --all] [--tofu] [--json] [--cache-dir DIR]\n"
 	"       slugc cache import FILE [--sha256 HEX] [--url URL] [--cache-dir DIR]\n"
 	"\n"
 	"ls      what the cache holds: git mirrors, runtime archives (by sha256),\n"
@@ -32,7 +32,10 @@ static const char usage[] =
 	"        with its size, days since its last use and what it is; --json: as\n"
 	"        one JSON array on stdout (docs/schema/cache-ls.json)\n"
 	"prune   remove what no build used for DAYS days (default 30; --all: everything\n"
-	"        not in use); --tofu also forgets the digests recorded on first use\n"
+	"        not in use); --tofu also forgets the digests recorded on first use.\n"
+	"        Leftovers a build that died left behind (unfinished or evicted\n"
+	"        dependency trees and toolchains) go whatever their age; those a\n"
+	"        running build holds stay. --json: what was removed, as JSON on stdout\n"
 	"import  add a runtime archive for --offline builds (air-gapped build servers):\n"
 	"        FILE is stored under its sha256, which must equal --sha256 when given;\n"
 	"        --url records it as the digest of that URL (for runtimes such as Ruby\n"
@@ -67,6 +70,31 @@ static void add_time(struct buf *b, long long t)
 	if (!gmtime_r(&tt, &tm) || !strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(s, sizeof(s), "1970-01-01T00:00:00Z");
 	buf_addstr(b, s);
+}
+
+/* Leftovers are no entries: after them, apart, in the human listing only. */
+static int ls_leftovers(const char *cache, struct error *err)
+{
+	struct cache_item *items = NULL;
+	size_t nr = 0, i;
+	long long now = (long long)time(NULL);
+
+	if (cache_list_leftovers(cache, &items, &nr, err) < 0)
+		return -1;
+	if (nr)
+		out_text("leftovers (not entries; 'slugc cache prune' removes the abandoned ones):\n");
+	for (i = 0; i < nr; i++) {
+		const struct cache_item *it = &items[i];
+		long long age = now > it->mtime ? now - it->mtime : 0;
+		struct buf b = BUF_INIT;
+
+		buf_add_size(&b, it->size);
+		out_text("  %-9s %10s %5lldd  %s  %s\n", it->kind, b.ptr, age / 86400, it->name,
+			 it->description);
+		buf_release(&b);
+	}
+	cache_items_free(items, nr);
+	return 0;
 }
 
 static int cache_ls(const char *cache, int json, struct error *err)
@@ -116,6 +144,39 @@ static int cache_ls(const char *cache, int json, struct error *err)
 		out_text("  (empty)\n");
 	}
 	cache_items_free(items, nr);
+	return json ? 0 : ls_leftovers(cache, err);
+}
+
+static int cache_prune_cmd(const char *cache, long max_age, int tofu, int json, struct error *err)
+{
+	struct cache_pruned p;
+	struct buf size = BUF_INIT;
+
+	if (cache_prune(cache, max_age, tofu, &p, err) < 0)
+		return -1;
+	if (json) {
+		struct json *doc = json_new_object();
+		char *text;
+
+		json_add_str(doc, "cache", cache);
+		json_add_int(doc, "freed", (int64_t)p.freed);
+		json_add_int(doc, "entries", (int64_t)p.entries);
+		json_add_int(doc, "leftovers", (int64_t)p.leftovers);
+		json_add_int(doc, "leftovers_in_use", (int64_t)p.busy);
+		text = json_print(doc, 0);
+		out_json(text);
+		free(text);
+		json_free(doc);
+		return 0;
+	}
+	buf_add_size(&size, p.freed);
+	out_text("freed %s in %s: %zu %s, %zu abandoned %s\n", size.ptr, cache, p.entries,
+		 p.entries == 1 ? "entry" : "entries", p.leftovers,
+		 p.leftovers == 1 ? "leftover" : "leftovers");
+	if (p.busy)
+		out_text("kept %zu %s a running build is writing or removing\n", p.busy,
+			 p.busy == 1 ? "leftover" : "leftovers");
+	buf_release(&size);
 	return 0;
 }
 
@@ -190,7 +251,7 @@ done:
 int cmd_cache(int argc, char **argv, struct error *err)
 {
 	const char *dir = NULL, *want = NULL, *url = NULL, *verb;
-	unsigned long long days = 30, freed = 0;
+	unsigned long long days = 30;
 	int all = 0, tofu = 0, max_age = 0, json = 0, c, ret = -1;
 	char *cache = NULL;
 
@@ -237,8 +298,8 @@ int cmd_cache(int argc, char **argv, struct error *err)
 		return cmd_usage(err, "cache", "unexpected arguments for '%s'", verb);
 	if (strcmp(verb, "ls") && strcmp(verb, "prune") && strcmp(verb, "import"))
 		return cmd_usage(err, "cache", "no cache command '%s' (ls, prune, import)", verb);
-	if (json && strcmp(verb, "ls"))
-		return cmd_usage(err, "cache", "--json is for 'cache ls' only");
+	if (json && !strcmp(verb, "import"))
+		return cmd_usage(err, "cache", "--json is for 'cache ls' and 'cache prune' only");
 	if (cache_dir(dir, NULL, &cache, err) < 0)
 		return -1;
 	if (!strcmp(verb, "ls")) {
@@ -246,14 +307,7 @@ int cmd_cache(int argc, char **argv, struct error *err)
 	} else if (!strcmp(verb, "import")) {
 		ret = cache_import(cache, argv[optind + 1], want, url, err);
 	} else {
-		ret = cache_prune(cache, all ? -1 : (long)days * 86400, tofu, &freed, err);
-		if (!ret) {
-			struct buf size = BUF_INIT;
-
-			buf_add_size(&size, freed);
-			out_text("freed %s in %s\n", size.ptr, cache);
-			buf_release(&size);
-		}
+		ret = cache_prune_cmd(cache, all ? -1 : (long)days * 86400, tofu, json, err);
 	}
 	free(cache);
 	return ret;

@@ -3,9 +3,9 @@
  *
  * Invariants:
  *  1. An entry appears only by rename of a complete directory (tree/,
- *     tree.txt, record.json) written under a dot name beside it; a reader
- *     never sees half an entry, and `cache ls`/`prune` never list a partial
- *     one (dot names are skipped).
+ *     tree.txt, record.json) written under a dot name beside it
+ *     (.new-<key>-XXXXXX); a reader never sees half an entry, and `cache ls`
+ *     and `prune` never take a partial one for an entry.
  *  2. A restored tree is the recorded one, entry by entry: each file's bytes
  *     are hashed as they are copied and every line of tree.txt (whose own
  *     digest is in record.json) must match, in walk order, with nothing
@@ -13,9 +13,13 @@
  *     the entry: a damaged entry never reaches a slug.
  *  3. A build that restored an entry holds a shared lock on deps/<key>.lock
  *     until it ends; prune takes that lock exclusively without waiting, so
- *     an entry in use is never removed. Saving needs no lock (invariant 1):
- *     a second build that stored the same key finds the name taken and
- *     drops its copy.
+ *     an entry in use is never removed. A second build that stored the same
+ *     key finds the name taken and drops its copy.
+ *  4. The leftovers, .new-<key>-* being written and .evicted-<key>-* being
+ *     removed, are made and removed under a shared lock on deps/<key>.lock
+ *     taken before they exist: prune removes one when it can take that lock
+ *     exclusively (its build died: a crash, kill -9), never one a live
+ *     build is working on (cache.c).
  */
 #include "depcache.h"
 
@@ -276,11 +280,14 @@ static char *entry_path(const struct build_env *be, const char *key)
 	return xstrfmt("%s/deps/%s", be->cache, key);
 }
 
-/* Move an entry out of the way (by rename: a reader never sees it half removed) and delete it. */
-static void evict(const struct build_env *be, const char *entry)
+/*
+ * Move an entry out of the way (by rename: a reader never sees it half
+ * removed) and delete it. The caller holds deps/<key>.lock (invariant 4).
+ */
+static void evict(const struct build_env *be, const char *key, const char *entry)
 {
 	struct error ignored = ERROR_INIT;
-	char *parent = xstrfmt("%s/deps", be->cache), *tmpl = xstrfmt("%s/.evicted-XXXXXX", parent);
+	char *tmpl = xstrfmt("%s/deps/.evicted-%s-XXXXXX", be->cache, key);
 
 	if (mkdtemp(tmpl) && rename(entry, tmpl) == 0)
 		fs_remove_tree(tmpl, &ignored);
@@ -288,7 +295,6 @@ static void evict(const struct build_env *be, const char *entry)
 		fs_remove_tree(entry, &ignored);
 	rmdir(tmpl);
 	error_clear(&ignored);
-	free(parent);
 	free(tmpl);
 }
 
@@ -388,8 +394,7 @@ int depcache_restore(struct build_env *be, const char *key, const char *dir, str
 		error_clear(&e);
 		*damaged = 1;
 		/* Removed by rename: builds restoring meanwhile see it whole, or fail and reinstall. */
-		cache_unlock(&lock);
-		evict(be, entry);
+		evict(be, key, entry);
 		ret = 0;
 		goto out;
 	}
@@ -415,21 +420,24 @@ out:
 int depcache_save(struct build_env *be, const char *key, const char *dir, const char *description,
 		  struct error *err)
 {
+	struct cache_lock lock = CACHE_LOCK_INIT;
 	struct strvec lines = STRVEC_INIT;
 	struct buf listing = BUF_INIT;
 	struct json *rec = json_new_object();
 	struct error ignored = ERROR_INIT;
 	char *entry = entry_path(be, key), *parent = xstrfmt("%s/deps", be->cache);
+	char *lockpath = xstrfmt("%s.lock", entry);
 	char *src = path_join(be->app_dir, dir), *tmp = NULL, *tree = NULL, *file = NULL;
 	char *text = NULL, hex[65];
 	uint64_t entries = 0, bytes = 0;
 	int mismatch, ret = -1;
 	size_t i;
 
-	if (fs_mkdir_p(parent, 0700, err) < 0)
+	/* Shared: builds storing the same key do not wait for each other (invariant 4). */
+	if (fs_mkdir_p(parent, 0700, err) < 0 || cache_lock(&lock, lockpath, 0, err) < 0)
 		goto out;
-	/* A dot name: listings skip it, and a crash leaves nothing that looks like an entry. */
-	tmp = xstrfmt("%s/.new-%.16s-XXXXXX", parent, key);
+	/* A dot name: a crash leaves nothing that looks like an entry. */
+	tmp = xstrfmt("%s/.new-%s-XXXXXX", parent, key);
 	if (!mkdtemp(tmp)) {
 		error_errno(err, "cannot create a directory in '%s'", parent);
 		free(tmp);
@@ -475,6 +483,7 @@ int depcache_save(struct build_env *be, const char *key, const char *dir, const 
 out:
 	if (tmp)
 		fs_remove_tree(tmp, &ignored);
+	cache_unlock(&lock);
 	error_clear(&ignored);
 	strvec_clear(&lines);
 	buf_release(&listing);
@@ -482,6 +491,7 @@ out:
 	free(text);
 	free(entry);
 	free(parent);
+	free(lockpath);
 	free(src);
 	free(tmp);
 	free(tree);

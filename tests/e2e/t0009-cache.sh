@@ -64,12 +64,62 @@ test_expect_success 'entries of an older cache (no description) and deps records
 	if grep -q "^  deps " out; then grep -E "^  deps .* npm packages of hello$" out; fi
 '
 
-test_expect_success 'prune removes the descriptions with their entries; --json is for ls only' '
+test_expect_success 'prune removes the descriptions with their entries; --json is for ls and prune' '
 	expect_exit 0 slugc cache prune --all --cache-dir "$C" &&
+	grep -E "^freed [0-9.]+ [KMG]?B in $C: [0-9]+ entries, 0 abandoned leftovers$" out &&
 	test -z "$(find "$C" -name "*.json")" &&
 	expect_exit 0 slugc cache ls --cache-dir "$C" && contains out "(empty)" &&
-	expect_error 2 "--json is for '"'"'cache ls'"'"' only" slugc cache prune --json --cache-dir "$C" &&
+	expect_exit 0 slugc cache prune --json --cache-dir "$C" && valid cache-prune.json &&
+	equal "$(jq -c "[.freed, .entries, .leftovers, .leftovers_in_use]" out)" "[0,0,0,0]" &&
+	expect_error 2 "--json is for '"'"'cache ls'"'"' and '"'"'cache prune'"'"' only" \
+		slugc cache import --json hello.tgz --cache-dir "$C" &&
 	equal "$(jq -r .error.kind out)" usage
+'
+
+# hold MODE LOCK: a process holding an flock (-s shared, -x exclusive) on LOCK, as a build
+# writing a leftover does, until the test ends; its pid in $HELD.
+hold() {
+	rm -f "$TRASH/held"
+	python3 -c "import fcntl, sys, time
+f = open(sys.argv[2], \"a\")
+fcntl.flock(f, fcntl.LOCK_SH if sys.argv[1] == \"-s\" else fcntl.LOCK_EX)
+open(sys.argv[3], \"w\").write(\"held\")
+time.sleep(600)" "$1" "$2" "$TRASH/held" &
+	HELD=$!
+	test_cleanup "kill $HELD"
+	wait_for_file "$TRASH/held"
+}
+
+test_expect_success 'leftovers are no entries; prune removes the abandoned, keeps what a build holds' '
+	L="$TRASH/left" && a=$(echo a | sha256sum | cut -c1-64) && b=$(echo b | sha256sum | cut -c1-64) &&
+	mkdir -p "$L/toolchains/$a/bin" "$L/toolchains/$a.evicted-4242/bin" \
+		"$L/toolchains/$a.tmp.unpack-Qx7Zp1" "$L/toolchains/$b.tmp/bin" \
+		"$L/deps/.evicted-$a-Kp3Lm9/tree" "$L/deps/.new-$b-Zr8Tq2/tree" &&
+	for f in "$a/bin/node" "$a.evicted-4242/bin/node" "$b.tmp/bin/node"; do
+		echo node >"$L/toolchains/$f" || exit 1
+	done &&
+	: an unpack of b under its exclusive lock, a save of b under its shared lock &&
+	hold -x "$L/toolchains/$b.lock" && unpacker=$HELD &&
+	hold -s "$L/deps/$b.lock" && saver=$HELD &&
+	expect_exit 0 slugc cache ls --cache-dir "$L" &&
+	equal "$(sed -n "/^leftovers/q;p" out | grep -c "^  toolchain ")" 1 &&
+	! sed -n "/^leftovers/q;p" out | grep "^  deps " &&
+	grep -E "^  toolchain .* $a.evicted-4242  an evicted toolchain, abandoned" out &&
+	grep -E "^  toolchain .* $b.tmp  an unfinished unpack, in use by a running build" out &&
+	grep -E "^  deps .* .new-$b-Zr8Tq2  an unfinished dependency cache entry, in use" out &&
+	expect_exit 0 slugc cache ls --json --cache-dir "$L" && valid cache-ls.json &&
+	equal "$(jq -c "[.[] | .name]" out)" "[\"$a\"]" &&
+	expect_exit 0 slugc cache prune --json --cache-dir "$L" && valid cache-prune.json &&
+	equal "$(jq -c "[.entries, .leftovers, .leftovers_in_use]" out)" "[0,3,2]" &&
+	test -d "$L/toolchains/$a" && test -d "$L/toolchains/$b.tmp" && test -d "$L/deps/.new-$b-Zr8Tq2" &&
+	test ! -e "$L/toolchains/$a.evicted-4242" && test ! -e "$L/toolchains/$a.tmp.unpack-Qx7Zp1" &&
+	test ! -e "$L/deps/.evicted-$a-Kp3Lm9" &&
+	: the builds are gone: what they left is abandoned &&
+	kill "$unpacker" "$saver" && { wait "$unpacker" "$saver" 2>/dev/null; true; } &&
+	expect_exit 0 slugc cache prune --cache-dir "$L" &&
+	contains out ": 0 entries, 2 abandoned leftovers" && not_contains out kept &&
+	equal "$(ls "$L/toolchains" | grep -v "\.lock$")" "$a" &&
+	test -z "$(ls -A "$L/deps" | grep -v "\.lock$")"
 '
 
 test_expect_success 'import alone: --offline builds an exact version; the archive says what it is' '

@@ -185,6 +185,56 @@ test_expect_success 'verify installs from scratch, and agrees with the warm slug
 	contains err "trace: step npm ci: "
 '
 
+# at_save CACHE OUT GDB-COMMANDS...: a cold build of app0 into CACHE under gdb, stopped where
+# its save has made deps/.new-<key>-* and holds the entry's lock (depcache.c calls
+# tree_copy_each() for nothing else on a miss), then the commands run; output in OUT.
+at_save() {
+	local cache=$1 out=$2
+	shift 2
+	local cmds=(-iex "set debuginfod enabled off" -ex "set pagination off" -ex "set confirm off"
+		-ex "set disable-randomization off" -ex "break tree_copy_each" -ex run)
+	for c in "$@"; do cmds+=(-ex "$c"); done
+	# LeakSanitizer cannot run under ptrace: an ASan build is checked for leaks elsewhere.
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 gdb -q -batch "${cmds[@]}" --args "$SLUGC" compile app0 -o "$TRASH/$out.tgz" \
+		--env "API_TOKEN=$SECRET" --cache-dir "$cache" >"$out" 2>&1
+}
+leftovers() { ls -a "$1/deps" | grep "^\.new-\|^\.evicted-" || true; }
+
+test_expect_success 'kill -9 during a save: the .new- leftover is no entry, and prune removes it' '
+	command -v gdb >/dev/null || { echo "no gdb (bootstrap installs it)"; exit 1; }
+	at_save "$TRASH/kc" killed kill &&
+	contains killed "Breakpoint 1, " &&
+	not_contains killed "Saved node_modules" &&
+	leftovers "$TRASH/kc" >left && equal "$(wc -l <left)" 1 &&
+	contains left ".new-$(cat key)-" &&
+	test ! -e "$TRASH/kc/deps/$(cat key)" &&
+	expect_exit 0 "$SLUGC" cache ls --cache-dir "$TRASH/kc" &&
+	! sed -n "/^leftovers/q;p" out | grep "^  deps " &&
+	grep -E "^  deps .* \.new-$(cat key)-.* an unfinished dependency cache entry, abandoned" out &&
+	expect_exit 0 "$SLUGC" cache ls --json --cache-dir "$TRASH/kc" &&
+	equal "$(jq "[.[] | select(.kind == \"deps\")] | length" out)" 0 &&
+	expect_exit 0 "$SLUGC" cache prune --cache-dir "$TRASH/kc" &&
+	contains out ": 0 entries, 1 abandoned leftover" &&
+	test -z "$(leftovers "$TRASH/kc")" &&
+	compile_app app0 after-kill.tgz --cache-dir "$TRASH/kc" &&
+	contains out "Dependency cache miss: no entry for this key yet" &&
+	contains out "Saved node_modules to the dependency cache" &&
+	equal "$(sha after-kill.tgz)" "$(sha cold.tgz)"
+'
+
+test_expect_success 'a concurrent prune leaves a live save'"'"'s .new- alone; the save completes' '
+	at_save "$TRASH/lc" live "shell ls -a $TRASH/lc/deps >$TRASH/during" \
+		"shell $SLUGC cache prune --all --json --cache-dir $TRASH/lc >$TRASH/prune.json" continue &&
+	contains during ".new-$(cat key)-" &&
+	equal "$(jq -c "[.leftovers, .leftovers_in_use]" prune.json)" "[0,1]" &&
+	contains live "Saved node_modules to the dependency cache" &&
+	test -z "$(leftovers "$TRASH/lc")" &&
+	test -f "$TRASH/lc/deps/$(cat key)/record.json" &&
+	compile_app app0 after-live.tgz --cache-dir "$TRASH/lc" &&
+	contains out "Restored node_modules from the dependency cache" &&
+	equal "$(sha after-live.tgz)" "$(sha cold.tgz)"
+'
+
 test_expect_success 'prune removes deps entries not in use' '
 	expect_exit 0 "$SLUGC" cache prune --all &&
 	! ls "$SLUGC_CACHE_DIR"/deps/ | grep -v lock
