@@ -401,10 +401,12 @@ static int leftover_form(const char *dir, const char *name, char key[65])
 
 	for (i = 0; i < sizeof(leftover_forms) / sizeof(leftover_forms[0]); i++) {
 		size_t n = strlen(leftover_forms[i].prefix);
-		const char *k = name + n, *rest;
+		const char *k, *rest;
 
-		if (strcmp(dir, leftover_forms[i].dir) || strncmp(name, leftover_forms[i].prefix, n) ||
-		    strlen(k) < 64 || !is_hex64(k))
+		if (strcmp(dir, leftover_forms[i].dir) || strncmp(name, leftover_forms[i].prefix, n))
+			continue;
+		k = name + n;
+		if (strlen(k) < 64 || !is_hex64(k))
 			continue;
 		rest = k + 64;
 		if (leftover_forms[i].exact ? strcmp(rest, leftover_forms[i].suffix)
@@ -461,7 +463,7 @@ static int each_entry(const char *cache, entry_fn fn, void *ctx, struct error *e
 	return 0;
 }
 
-/* Each leftover of the cache (fn gets its form's description as `kind`'s companion). */
+/* Each leftover of the cache, by kind, then by name: with the lock that guards it and what it is. */
 typedef int (*leftover_fn)(const char *kind, const char *path, const char *name, const char *lock,
 			   const char *what, const struct stat *st, void *ctx, struct error *err);
 
