@@ -19,25 +19,41 @@
  * it was built, and the interpreter finds its prefix from its own location
  * (no PYTHONHOME).
  *
- * Build cache: the whole .heroku/python, kept under a key naming the
- * runtime's digest, the stack, the package manager and its version, and the
- * lockfile's digest: any change installs afresh (Heroku's cache::restore
- * invalidation, plus the lockfile for Poetry and uv). The managers' own
- * download caches (wheels) live in the app's build cache and survive a
- * lockfile change.
+ * The runtime is unpacked once into the cache and hard-linked into
+ * .heroku/python (runtime_link), as Node.js and Ruby are: directories are
+ * created fresh, so what pip installs into site-packages and bin/ are new
+ * files of the app, and what it removes or replaces (pip unlinks a file
+ * before writing it, relocation renames over) leaves the cached inode
+ * alone; a step writing into a runtime file in place is caught after the
+ * build and the toolchain entry evicted (runtime_links_check).
+ *
+ * Build cache: what the install added to the runtime (the "packages":
+ * every entry of .heroku/python that is not a link to the toolchain's file
+ * at the same path, or the same symlink), and the runtime paths it removed,
+ * kept under a key naming the runtime's digest, the stack, the package
+ * manager and its version, and the lockfile's digest: any change installs
+ * afresh (Heroku's cache::restore invalidation, plus the lockfile for
+ * Poetry and uv). A warm build links the runtime, puts the packages back
+ * over it and still runs the install (a no-op: "Requirement already
+ * satisfied"), so its tree is the cold build's. The entry is written once
+ * per key, by the build that found none. The managers' own download caches
+ * (wheels) live in the app's build cache and survive a lockfile change.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "cache.h"
 #include "child.h"
 #include "detectors.h"
 #include "error.h"
-#include "extract.h"
 #include "fsutil.h"
 #include "json.h"
 #include "output.h"
@@ -45,7 +61,9 @@
 #include "regex.h"
 #include "runtimes.h"
 #include "sha256.h"
+#include "treecopy.h"
 #include "url.h"
+#include "walk.h"
 #include "xalloc.h"
 
 #define OFFICIAL "https://heroku-buildpack-python.s3.dualstack.us-east-1.amazonaws.com"
@@ -184,10 +202,260 @@ static int env_key(const struct build_env *be, const struct resolved *r, char **
 	what = xstrfmt("%s\n%s\n%s\n%s\n%s\n%s", r->version, r->sha256 ? r->sha256 : "",
 		       env_get(&be->env, "STACK"), m->name, version, hex);
 	cache_key(what, digest);
-	*key = xstrfmt("python-%s-%s-%.16s", r->version, m->name, digest);
+	/* "packages": what the install added over the linked runtime (not the whole tree). */
+	*key = xstrfmt("python-packages-%s-%s-%.16s", r->version, m->name, digest);
 	free(what);
 	free(lock);
 	return 0;
+}
+
+/*
+ * The packages kept for a key (see the top comment), <app cache>/dirs/<key>/:
+ * tree/ holds every entry the install added to .heroku/python or put in
+ * place of a runtime file, under its path there, with all the directories;
+ * removed lists the runtime's paths the install deleted, each ending in a
+ * NUL. Written once, by rename of a complete directory.
+ */
+static char *kept_dir(const struct build_env *be, const char *key)
+{
+	return xstrfmt("%s/dirs/%s", be->app_cache, key);
+}
+
+/* What the save and restore walks share. */
+struct packages {
+	const char *home;    /* .heroku/python (absolute) */
+	int home_fd;
+	int runtime_fd;      /* the toolchain it is linked from (save only) */
+	struct buf removed;  /* runtime paths the app no longer has, NUL-terminated */
+	struct buf a, b;     /* readlink scratch */
+};
+#define PACKAGES_INIT { NULL, -1, -1, BUF_INIT, BUF_INIT, BUF_INIT }
+
+static void packages_release(struct packages *p)
+{
+	if (p->home_fd >= 0)
+		close(p->home_fd);
+	if (p->runtime_fd >= 0)
+		close(p->runtime_fd);
+	buf_release(&p->removed);
+	buf_release(&p->a);
+	buf_release(&p->b);
+}
+
+/*
+ * tree_copy() filter of the save: 1 (left out) for the runtime's own
+ * entries, a hard link to the toolchain's file at the same path or the same
+ * symlink; directories are all kept (the restore merges into the runtime's).
+ */
+static int not_runtime(void *ctx, const char *relpath, int is_dir, struct error *err)
+{
+	struct packages *p = ctx;
+	struct error ignored = ERROR_INIT;
+	struct stat app, rt;
+
+	if (is_dir)
+		return 0;
+	if (fstatat(p->home_fd, relpath, &app, AT_SYMLINK_NOFOLLOW) < 0)
+		return error_errno(err, "cannot read '%s/%s'", HOME_REL, relpath);
+	if (fstatat(p->runtime_fd, relpath, &rt, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	/* A file the kernel would not link (another file system) was copied: it is kept. */
+	if (S_ISREG(app.st_mode) && S_ISREG(rt.st_mode))
+		return app.st_dev == rt.st_dev && app.st_ino == rt.st_ino;
+	if (!S_ISLNK(app.st_mode) || !S_ISLNK(rt.st_mode))
+		return 0;
+	buf_reset(&p->a);
+	buf_reset(&p->b);
+	if (fs_readlinkat(p->home_fd, relpath, &p->a, relpath, &ignored) < 0 ||
+	    fs_readlinkat(p->runtime_fd, relpath, &p->b, relpath, &ignored) < 0)
+		return 0;
+	return p->a.len == p->b.len && !memcmp(p->a.ptr, p->b.ptr, p->a.len);
+}
+
+/* walk_tree() of the toolchain in the save: note each runtime path the app lost. */
+static int note_removed(const struct walk_entry *e, void *ctx, struct error *err)
+{
+	struct packages *p = ctx;
+	struct stat st;
+
+	if (fstatat(p->home_fd, e->path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		/* A directory the install replaced with a file: the file is in tree/. */
+		return S_ISDIR(e->st->st_mode) && !S_ISDIR(st.st_mode) ? WALK_SKIP : WALK_CONTINUE;
+	if (errno != ENOENT)
+		return error_errno(err, "cannot read '%s/%s'", HOME_REL, e->path);
+	buf_add(&p->removed, e->path, strlen(e->path) + 1);
+	return WALK_SKIP;
+}
+
+/*
+ * Keep the packages under key, unless an entry for it exists: a build that
+ * restored it ran the install over it as a no-op, and any entry of the key
+ * is a starting point from which the install gives the same tree. Nothing
+ * is kept when the toolchain is gone (evicted meanwhile).
+ */
+static int save_packages(struct build_env *be, const struct resolved *r, const char *key,
+			 struct error *err)
+{
+	char *kept = kept_dir(be, key), *lockpath = xstrfmt("%s.lock", kept);
+	char *fresh = xstrfmt("%s.new", kept), *parent = path_join(be->app_cache, "dirs");
+	char *home = path_join(be->app_dir, HOME_REL), *tree = path_join(fresh, "tree");
+	char *list = path_join(fresh, "removed");
+	char *toolchain = r->sha256 ? xstrfmt("%s/toolchains/%s", be->cache, r->sha256) : NULL;
+	struct packages p = PACKAGES_INIT;
+	struct cache_lock lock = CACHE_LOCK_INIT;
+	struct error ignored = ERROR_INIT;
+	int ret = -1;
+
+	if (fs_is_dir(kept) || !toolchain || !fs_is_dir(toolchain)) {
+		ret = 0;
+		goto out;
+	}
+	if (fs_mkdir_p(parent, 0700, err) < 0 || cache_lock(&lock, lockpath, 1, err) < 0)
+		goto out;
+	if (fs_is_dir(kept)) {
+		ret = 0;
+		goto out;
+	}
+	fs_remove_tree(fresh, &ignored);
+	p.home = home;
+	p.home_fd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	p.runtime_fd = open(toolchain, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p.home_fd < 0 || p.runtime_fd < 0) {
+		error_errno(err, "cannot open '%s'", p.home_fd < 0 ? home : toolchain);
+		goto out;
+	}
+	if (fs_mkdir_p(fresh, 0700, err) < 0 || tree_copy(home, tree, 0, not_runtime, &p, err) < 0 ||
+	    walk_tree(toolchain, note_removed, NULL, &p, 0, err) < 0 ||
+	    fs_write_file_atomic(list, p.removed.ptr, p.removed.len, err) < 0)
+		goto fail;
+	if (rename(fresh, kept) < 0) {
+		error_errno(err, "cannot keep the packages of %s in the build cache at '%s'", HOME_REL,
+			    kept);
+		goto fail;
+	}
+	ret = 0;
+	goto out;
+fail:
+	error_prefix(err, "cannot keep the packages of %s in the build cache", HOME_REL);
+out:
+	fs_remove_tree(fresh, &ignored);
+	cache_unlock(&lock);
+	packages_release(&p);
+	free(kept);
+	free(lockpath);
+	free(fresh);
+	free(parent);
+	free(home);
+	free(tree);
+	free(list);
+	free(toolchain);
+	return ret;
+}
+
+/* walk_tree() of the staged copy in the restore: each entry moved over the runtime's. */
+static int put_entry(const struct walk_entry *e, void *ctx, struct error *err)
+{
+	struct packages *p = ctx;
+	int is_dir = S_ISDIR(e->st->st_mode);
+	struct stat st;
+
+	if (fstatat(p->home_fd, e->path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (is_dir && S_ISDIR(st.st_mode))
+			return WALK_CONTINUE;
+		/* rename() replaces a file or symlink, never a directory or with one. */
+		if (is_dir || S_ISDIR(st.st_mode)) {
+			char *path = path_join(p->home, e->path);
+			int r = fs_remove_tree(path, err);
+
+			free(path);
+			if (r < 0)
+				return -1;
+		}
+	} else if (errno != ENOENT) {
+		return error_errno(err, "cannot read '%s/%s'", HOME_REL, e->path);
+	}
+	if (renameat(e->dirfd, e->name, p->home_fd, e->path) < 0)
+		return error_errno(err, "cannot move '%s' into %s", e->path, HOME_REL);
+	return is_dir ? WALK_SKIP : WALK_CONTINUE;
+}
+
+/*
+ * Put the packages kept under key over the linked runtime: 1 done, 0
+ * nothing kept (or a damaged entry, warned about and removed: the install
+ * then runs from scratch). The entry is copied beside the app first, so
+ * what could be wrong with it is found before the app is touched.
+ */
+static int restore_packages(struct build_env *be, const char *key, struct error *err)
+{
+	char *kept = kept_dir(be, key), *lockpath = xstrfmt("%s.lock", kept);
+	char *tree = path_join(kept, "tree"), *list = path_join(kept, "removed");
+	char *home = path_join(be->app_dir, HOME_REL), *stage = path_join(be->home, ".slugc-packages");
+	struct packages p = PACKAGES_INIT;
+	struct cache_lock lock = CACHE_LOCK_INIT;
+	struct error e = ERROR_INIT, ignored = ERROR_INIT;
+	size_t at;
+	int ret = -1;
+
+	if (!fs_is_dir(kept)) {
+		ret = 0;
+		goto out;
+	}
+	if (cache_lock(&lock, lockpath, 0, err) < 0)
+		goto out;
+	fs_remove_tree(stage, &ignored);
+	if (tree_copy(tree, stage, 0, NULL, NULL, &e) < 0 ||
+	    buf_read_file(&p.removed, list, 0, &e) < 0) {
+		if (e.kind == ERROR_INTERRUPTED) {
+			*err = e;
+			goto out;
+		}
+		out_warn("the build cache's packages of %s are damaged (%s): installing afresh",
+			 HOME_REL, e.msg);
+		cache_unlock(&lock);
+		fs_remove_tree(kept, &ignored);
+		ret = 0;
+		goto out;
+	}
+	for (at = 0; at < p.removed.len; at += strlen(p.removed.ptr + at) + 1) {
+		const char *rel = p.removed.ptr + at;
+		char *path;
+		int r;
+
+		if (!*rel || *rel == '/' || path_has_dotdot(rel)) {
+			error_set(err, "the build cache's list of removed files '%s' names '%s': delete "
+				  "'%s'", list, rel, kept);
+			goto out;
+		}
+		path = path_join(home, rel);
+		r = fs_remove_tree(path, err);
+		free(path);
+		if (r < 0)
+			goto out;
+	}
+	p.home = home;
+	p.home_fd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p.home_fd < 0) {
+		error_errno(err, "cannot open '%s'", home);
+		goto out;
+	}
+	if (walk_tree(stage, put_entry, NULL, &p, 0, err) < 0) {
+		error_prefix(err, "cannot restore the packages of %s from the build cache", HOME_REL);
+		goto out;
+	}
+	cache_touch(kept);
+	out_info("Restored the packages of %s from the build cache", HOME_REL);
+	ret = 1;
+out:
+	fs_remove_tree(stage, &ignored);
+	cache_unlock(&lock);
+	packages_release(&p);
+	free(kept);
+	free(lockpath);
+	free(tree);
+	free(list);
+	free(home);
+	free(stage);
+	return ret;
 }
 
 static int python_install(struct build_env *be, const struct resolved *r, const char *archive,
@@ -197,7 +465,7 @@ static int python_install(struct build_env *be, const struct resolved *r, const 
 	char *bin = path_join(dest, "bin"), *lib = path_join(dest, "lib"), *key = NULL;
 	const char *venvs[] = { ".venv/pyvenv.cfg", "venv/pyvenv.cfg", NULL };
 	size_t i;
-	int ret = -1, restored;
+	int ret = -1;
 
 	/* checks::existing_python_dir_present and existing_venv_dir_present. */
 	if (fs_exists(dest) || fs_is_symlink(dest)) {
@@ -219,19 +487,15 @@ static int python_install(struct build_env *be, const struct resolved *r, const 
 	}
 	if (fs_mkdir_p(heroku, 0755, err) < 0 || env_key(be, r, &key, err) < 0)
 		goto out;
-	restored = runtime_cache_restore(be, HOME_REL, key, err);
-	if (restored < 0)
+	out_info("Installing Python %s into %s", r->version, HOME_REL);
+	/*
+	 * Unpacked once into the cache and hard-linked, as Node.js is (see the
+	 * top comment). Heroku's archives hold "./bin/python3"...: no top-level
+	 * directory to strip.
+	 */
+	if (runtime_link(be, r, archive, 0, HOME_REL, err) < 0 ||
+	    restore_packages(be, key, err) < 0)
 		goto out;
-	if (restored) {
-		out_info("Using cached install of Python %s", r->version);
-	} else {
-		out_info("Installing Python %s into %s", r->version, HOME_REL);
-		/* Heroku's archives hold "./bin/python3"...: no top-level directory to strip. */
-		if (extract_archive(archive, dest, 0, be->limits, err) < 0) {
-			error_prefix(err, "cannot unpack %s", r->shown_url);
-			goto out;
-		}
-	}
 	runtime_path_prepend(&be->env, bin);
 	env_set(&be->env, "LD_LIBRARY_PATH", lib);
 	ret = 0;
@@ -793,7 +1057,7 @@ static int python_build(struct build_env *be, const struct resolved *r, struct e
 	}
 	if (install_dependencies(be, m, err) < 0 || collectstatic(be, err) < 0 ||
 	    relocate(be, home, err) < 0 || write_profiles(be, m, err) < 0 ||
-	    runtime_cache_save(be, HOME_REL, key, err) < 0)
+	    save_packages(be, r, key, err) < 0)
 		goto out;
 	ret = 0;
 out:

@@ -140,16 +140,6 @@ int runtime_step_output(struct build_env *be, const char *const *argv, const cha
 /* Put dir first on an environment's PATH. */
 void runtime_path_prepend(struct strvec *env, const char *dir);
 /*
- * Heroku's build cache for directories of the app (vendor/bundle): restore
- * dir from the app's cache entry `key` (which names what its content depends
- * on, e.g. the Ruby version) when the app does not ship one: 1 restored, 0
- * nothing to restore. Save copies it back after a successful step, replacing
- * the entry atomically; builds of the same app may run at once (flock).
- */
-int runtime_cache_restore(struct build_env *be, const char *dir, const char *key,
-			  struct error *err);
-int runtime_cache_save(struct build_env *be, const char *dir, const char *key, struct error *err);
-/*
  * A runtime archive is unpacked within be->limits (--max-unpacked,
  * --max-entries): a gzip bomb stops there, even one whose checksum the
  * mirror publishes. Real archives stay far below the defaults (Node.js

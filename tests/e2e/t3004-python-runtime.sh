@@ -3,7 +3,9 @@
 # machine's Debian Python by the fixture_python_mirror setup test), a loopback
 # PEP 503 package index of wheels the fixture writes, pip and Poetry apps
 # compiled and run with slugc run, the build cache (no download, same bytes),
-# collectstatic, and Heroku's refusals, each one line.
+# collectstatic, and Heroku's refusals, each one line. The runtime is
+# hard-linked from the cache (issue 18): cold and warm builds give the same
+# bytes, and a step writing into a runtime file in place evicts it.
 . "$(dirname "$0")/test-lib.sh"
 
 PY_MIRROR=$SLUGC_TEST_CACHE/python-mirror
@@ -109,7 +111,7 @@ test_expect_success 'a second compile downloads nothing and gives the same bytes
 	: >"$MIRROR_LOG" && before=$(wheel_gets) &&
 	expect_exit 0 slugc compile pipapp --mirror "$M" -o again.tgz &&
 	equal "$(downloads)" 0 && equal "$(wheel_gets)" "$before" &&
-	contains out "Restored .heroku/python from the build cache" &&
+	contains out "Restored the packages of .heroku/python from the build cache" &&
 	contains out "Using cached pip $PIP_V" &&
 	contains out "Requirement already satisfied: tinyweb" &&
 	equal "$(sha again.tgz)" "$(sha pip.tgz)"
@@ -119,7 +121,7 @@ test_expect_success 'a changed requirements.txt installs afresh; index credentia
 	echo "# pinned later" >>pipapp/requirements.txt &&
 	PIP_INDEX_URL="http://builder:s3cr3t-token@127.0.0.1:$INDEX_PORT/simple/" \
 		expect_exit 0 slugc compile pipapp --mirror "$M" -o changed.tgz -v &&
-	not_contains out "Restored .heroku/python" &&
+	not_contains out "Restored the packages" &&
 	contains out "Installing pip $PIP_V" &&
 	contains out "Successfully installed greeting-1.0 tinyweb-1.0" &&
 	not_contains out s3cr3t-token && not_contains err s3cr3t-token
@@ -154,7 +156,7 @@ if command -v poetry >/dev/null; then
 		expect_exit 0 slugc run poetry.tgz -- "python -c \"import app, greeting; print(greeting.hello())\"; command -v tinyweb" &&
 		contains out "Hello from greeting" && grep -q "/app/.heroku/python/bin/tinyweb$" out &&
 		expect_exit 0 slugc compile poetryapp --mirror "$M" -o poetry2.tgz &&
-		contains out "Restored .heroku/python from the build cache" &&
+		contains out "Restored the packages of .heroku/python from the build cache" &&
 		equal "$(sha poetry2.tgz)" "$(sha poetry.tgz)"
 	'
 else
@@ -180,6 +182,70 @@ test_expect_success 'Django: collectstatic as Heroku runs it, and DISABLE_COLLEC
 	expect_exit 0 slugc compile django -o django2.tgz --mirror "$M" --env-dir envdir &&
 	contains out "Skipping Django collectstatic since the env var DISABLE_COLLECTSTATIC is set." &&
 	slugtool names django2.tgz >names && not_contains names "staticfiles"
+'
+
+# linkapp DIR PYTHON: a Django app whose collectstatic (a step of the build) runs PYTHON.
+linkapp() {
+	app "$1" && printf 'tinyweb\ndjango\n' >"$1/requirements.txt" &&
+	echo "web: tinyweb app:application" >"$1/Procfile" &&
+	printf 'import os, sys\nif sys.argv[1:3] == ["collectstatic", "--noinput"]:\n    %s\n' "$2" \
+		>"$1/manage.py"
+}
+# It reports the link count and inode of the interpreter the build has, outside the app.
+linkapp linked "st = os.stat('.heroku/python/bin/python$MINOR'); open('$TRASH/links.txt', 'w').write('%d %d' % (st.st_nlink, st.st_ino))"
+linkapp poison "open('.heroku/python/lib/python$MINOR/LICENSE.txt', 'a').write('poisoned\\n')"
+# The interpreter in the toolchain entry of cache $1.
+cached_python() {
+	ls -d "$1"/toolchains/*/bin/python"$MINOR"
+}
+
+test_expect_success 'the runtime is hard-linked from the cache; cold and warm builds give the same bytes' '
+	expect_exit 0 slugc compile linked --mirror "$M" --cache-dir "$TRASH/lc-cold" -o linked-cold.tgz &&
+	contains out "Unpacking python-$VERSION-ubuntu-24.04-" &&
+	contains out "Successfully installed" &&
+	expect_exit 0 slugc compile linked --mirror "$M" --cache-dir "$TRASH/lc" -o linked1.tgz &&
+	expect_exit 0 slugc compile linked --mirror "$M" --cache-dir "$TRASH/lc" -o linked2.tgz &&
+	not_contains out "Unpacking" && not_contains err "in place" &&
+	contains out "Restored the packages of .heroku/python from the build cache" &&
+	contains out "Using cached pip $PIP_V" &&
+	equal "$(cat links.txt)" "2 $(stat -c %i "$(cached_python "$TRASH/lc")")" &&
+	equal "$(stat -c %h "$(cached_python "$TRASH/lc")")" 1 &&
+	equal "$(sha linked1.tgz)" "$(sha linked-cold.tgz)" &&
+	equal "$(sha linked2.tgz)" "$(sha linked-cold.tgz)" &&
+	tar -tvzf linked2.tgz "./app/.heroku/python/bin/python$MINOR" | grep -q "^-rwxr-xr-x "
+'
+
+test_expect_success 'the kept packages hold what pip added, not the runtime' '
+	kept=$(ls -d "$TRASH"/lc/build/*/dirs/python-packages-*/) &&
+	test -f "$kept/tree/lib/python$MINOR/site-packages/greeting.py" &&
+	test -f "$kept/tree/bin/tinyweb" &&
+	test ! -e "$kept/tree/bin/python$MINOR" && test ! -e "$kept/tree/lib/python$MINOR/os.py" &&
+	test ! -s "$kept/removed"
+'
+
+test_expect_success 'a step writing into a runtime file in place: in its slug, the entry evicted' '
+	expect_exit 0 slugc compile poison --mirror "$M" --cache-dir "$TRASH/lc" -o poison.tgz &&
+	contains err "a build step changed .heroku/python/lib/python$MINOR/LICENSE.txt in place" &&
+	contains err "now evicted" &&
+	equal "$(tar -xzf poison.tgz -O "./app/.heroku/python/lib/python$MINOR/LICENSE.txt" | tail -n 1)" poisoned &&
+	test -z "$(find "$TRASH/lc/toolchains" -mindepth 1 -maxdepth 1 -type d)" &&
+	expect_exit 0 slugc compile linked --mirror "$M" --cache-dir "$TRASH/lc" -o linked3.tgz &&
+	contains out "Unpacking python-$VERSION-ubuntu-24.04-" &&
+	contains out "Restored the packages of .heroku/python from the build cache" &&
+	not_contains err "in place" &&
+	! grep -q poisoned "$(cached_python "$TRASH/lc")/../../lib/python$MINOR/LICENSE.txt" &&
+	equal "$(sha linked3.tgz)" "$(sha linked-cold.tgz)"
+'
+
+test_expect_success 'damaged kept packages: a warning, a clean install, the same bytes' '
+	for kept in "$TRASH"/lc/build/*/dirs/python-packages-*/; do rm "$kept/removed" || return 1; done &&
+	expect_exit 0 slugc compile linked --mirror "$M" --cache-dir "$TRASH/lc" -o linked4.tgz &&
+	contains err "the build cache'"'"'s packages of .heroku/python are damaged" &&
+	contains out "Installing pip $PIP_V" &&
+	equal "$(sha linked4.tgz)" "$(sha linked-cold.tgz)" &&
+	expect_exit 0 slugc compile linked --mirror "$M" --cache-dir "$TRASH/lc" -o linked5.tgz &&
+	contains out "Restored the packages of .heroku/python from the build cache" &&
+	equal "$(sha linked5.tgz)" "$(sha linked-cold.tgz)"
 '
 
 test_expect_success 'no Procfile: said, and no default process types' '
