@@ -46,7 +46,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -304,8 +306,10 @@ static int save_packages(struct build_env *be, const struct resolved *r, const c
 	struct packages p = PACKAGES_INIT;
 	struct cache_lock lock = CACHE_LOCK_INIT;
 	struct error ignored = ERROR_INIT;
+	struct timespec t0;
 	int ret = -1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (fs_is_dir(kept) || !toolchain || !fs_is_dir(toolchain)) {
 		ret = 0;
 		goto out;
@@ -333,6 +337,7 @@ static int save_packages(struct build_env *be, const struct resolved *r, const c
 			    kept);
 		goto fail;
 	}
+	out_trace("step build cache save: %.3f s", out_seconds_since(&t0));
 	ret = 0;
 	goto out;
 fail:
@@ -350,6 +355,30 @@ out:
 	free(list);
 	free(toolchain);
 	return ret;
+}
+
+/*
+ * Take a damaged entry away: renamed (builds reading it meanwhile keep
+ * reading it whole), then removed unless one still holds its lock; a
+ * later build's save writes the key afresh.
+ */
+static void discard(const char *kept)
+{
+	char *away = xstrfmt("%s.damaged-%ld", kept, (long)getpid());
+	char *lockpath = xstrfmt("%s.lock", kept);
+	struct error ignored = ERROR_INIT;
+	int fd;
+
+	fs_remove_tree(away, &ignored);
+	if (rename(kept, away) == 0) {
+		fd = open(lockpath, O_RDWR | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+			fs_remove_tree(away, &ignored);
+		if (fd >= 0)
+			close(fd);
+	}
+	free(away);
+	free(lockpath);
 }
 
 /* walk_tree() of the staged copy in the restore: each entry moved over the runtime's. */
@@ -393,10 +422,13 @@ static int restore_packages(struct build_env *be, const char *key, struct error 
 	struct packages p = PACKAGES_INIT;
 	struct cache_lock lock = CACHE_LOCK_INIT;
 	struct error e = ERROR_INIT, ignored = ERROR_INIT;
+	struct timespec t0;
 	size_t at;
 	int ret = -1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!fs_is_dir(kept)) {
+		out_trace("build cache: no packages of %s kept for this key yet", HOME_REL);
 		ret = 0;
 		goto out;
 	}
@@ -412,7 +444,7 @@ static int restore_packages(struct build_env *be, const char *key, struct error 
 		out_warn("the build cache's packages of %s are damaged (%s): installing afresh",
 			 HOME_REL, e.msg);
 		cache_unlock(&lock);
-		fs_remove_tree(kept, &ignored);
+		discard(kept);
 		ret = 0;
 		goto out;
 	}
@@ -444,6 +476,7 @@ static int restore_packages(struct build_env *be, const char *key, struct error 
 	}
 	cache_touch(kept);
 	out_info("Restored the packages of %s from the build cache", HOME_REL);
+	out_trace("step build cache restore: %.3f s", out_seconds_since(&t0));
 	ret = 1;
 out:
 	fs_remove_tree(stage, &ignored);
