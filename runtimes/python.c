@@ -427,7 +427,8 @@ static int restore_packages(struct build_env *be, const char *key, struct error 
 	int ret = -1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!fs_is_dir(kept)) {
+	/* slugc verify installs from scratch (its cache is private anyway). */
+	if (be->no_depcache || !fs_is_dir(kept)) {
 		out_trace("build cache: no packages of %s kept for this key yet", HOME_REL);
 		ret = 0;
 		goto out;
