@@ -408,6 +408,20 @@ static int put_entry(const struct walk_entry *e, void *ctx, struct error *err)
 	return is_dir ? WALK_SKIP : WALK_CONTINUE;
 }
 
+/* Every path of a removed list is relative and stays inside .heroku/python. */
+static int check_removed(const struct buf *removed, const char *list, struct error *err)
+{
+	size_t at;
+
+	for (at = 0; at < removed->len; at += strlen(removed->ptr + at) + 1) {
+		const char *rel = removed->ptr + at;
+
+		if (!*rel || *rel == '/' || path_has_dotdot(rel))
+			return error_set(err, "'%s' names '%s', not a path in %s", list, rel, HOME_REL);
+	}
+	return 0;
+}
+
 /*
  * Put the packages kept under key over the linked runtime: 1 done, 0
  * nothing kept (or a damaged entry, warned about and removed: the install
@@ -437,7 +451,7 @@ static int restore_packages(struct build_env *be, const char *key, struct error 
 		goto out;
 	fs_remove_tree(stage, &ignored);
 	if (tree_copy(tree, stage, 0, NULL, NULL, &e) < 0 ||
-	    buf_read_file(&p.removed, list, 0, &e) < 0) {
+	    buf_read_file(&p.removed, list, 0, &e) < 0 || check_removed(&p.removed, list, &e) < 0) {
 		if (e.kind == ERROR_INTERRUPTED) {
 			*err = e;
 			goto out;
@@ -450,16 +464,9 @@ static int restore_packages(struct build_env *be, const char *key, struct error 
 		goto out;
 	}
 	for (at = 0; at < p.removed.len; at += strlen(p.removed.ptr + at) + 1) {
-		const char *rel = p.removed.ptr + at;
-		char *path;
+		char *path = path_join(home, p.removed.ptr + at);
 		int r;
 
-		if (!*rel || *rel == '/' || path_has_dotdot(rel)) {
-			error_set(err, "the build cache's list of removed files '%s' names '%s': delete "
-				  "'%s'", list, rel, kept);
-			goto out;
-		}
-		path = path_join(home, rel);
 		r = fs_remove_tree(path, err);
 		free(path);
 		if (r < 0)

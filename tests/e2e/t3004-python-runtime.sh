@@ -248,6 +248,17 @@ test_expect_success 'damaged kept packages: a warning, a clean install, the same
 	equal "$(sha linked5.tgz)" "$(sha linked-cold.tgz)"
 '
 
+test_expect_success 'a kept list of removed paths that leaves .heroku/python is refused, nothing deleted' '
+	echo keep >"$TRASH/outside" &&
+	for kept in "$TRASH"/lc/build/*/dirs/python-packages-*/; do
+		printf "../../../../outside\0" >"$kept/removed" || return 1
+	done &&
+	expect_exit 0 slugc compile linked --mirror "$M" --cache-dir "$TRASH/lc" -o linked6.tgz &&
+	contains err "names '"'"'../../../../outside'"'"', not a path in .heroku/python" &&
+	test -f "$TRASH/outside" &&
+	equal "$(sha linked6.tgz)" "$(sha linked-cold.tgz)"
+'
+
 test_expect_success 'no Procfile: said, and no default process types' '
 	app noproc && echo tinyweb >noproc/requirements.txt &&
 	expect_exit 0 slugc detect noproc --json &&
