@@ -442,7 +442,8 @@ void out_progress(const char *label, uint64_t done, uint64_t total)
 	char *shown;
 	long ms;
 
-	if (level < OUT_NORMAL)
+	/* -q, and --json (its log goes to stderr as lines a program reads): no bar. */
+	if (level < OUT_NORMAL || json_mode)
 		return;
 	/* Throttle before anything else: libcurl calls this for every chunk. */
 	clock_gettime(CLOCK_MONOTONIC, &now);

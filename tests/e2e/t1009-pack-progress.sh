@@ -2,7 +2,9 @@
 # Packing shows its progress on a terminal (stderr a TTY): a bar redrawn in
 # place with \r, bytes and files of the total, cleared before the result
 # line; nothing of it when stderr is not a terminal, with -q or with --json.
+# Downloads (a .tgz buildpack over loopback HTTP) likewise.
 . "$(dirname "$0")/test-lib.sh"
+. "$TEST_LIB_DIR/lib/buildpacks.sh"
 
 # on_tty ARGS...: slugc ARGS with stderr on a pseudo-terminal; stdout in ./out, the terminal in ./tty.
 on_tty() {
@@ -32,6 +34,27 @@ test_expect_success 'not a terminal, -q, --json: no bar' '
 	on_tty compile app -o s4.tgz --json && not_contains tty "Compressing (" &&
 	contains tty "-----> Compressing..." &&
 	cmp s.tgz s2.tgz && cmp s.tgz s3.tgz && cmp s.tgz s4.tgz
+'
+
+# A buildpack of a few megabytes on a loopback HTTP server.
+mkdir -p www bp-app
+make_buildpack bp "echo Big" "true" "printf -- '---\ndefault_process_types:\n  web: true\n'"
+head -c 3000000 /dev/urandom >bp/blob
+tar -czf www/bp.tgz -C bp bin blob
+echo x >bp-app/x.txt
+start_mirror "$TRASH/www" || exit 99
+
+# The download bar: a carriage return, the indent, the buildpack's name, bytes of the total.
+DL=$(printf '\r       bp  ')
+
+test_expect_success 'a download draws its bar on a terminal, not with --json or -q' '
+	on_tty compile bp-app --buildpack "$MIRROR_URL/bp.tgz" -o d1.tgz &&
+	contains tty "$DL" && contains tty " / 2.9 MB (" &&
+	on_tty compile bp-app --buildpack "$MIRROR_URL/bp.tgz" -o d2.tgz --json &&
+	not_contains tty "$DL" && contains tty "-----> " &&
+	on_tty compile bp-app --buildpack "$MIRROR_URL/bp.tgz" -o d3.tgz -q &&
+	not_contains tty "$DL" &&
+	cmp d1.tgz d2.tgz && cmp d1.tgz d3.tgz
 '
 
 test_done
