@@ -18,6 +18,12 @@
 #define QUEUE_BYTES (8u << 20)
 /* Entries are shared out by their first GROUP_DEPTH path components. */
 #define GROUP_DEPTH 3
+/*
+ * Each writer keeps up to 64 directories open (tree_writer.c): 8 writers stay
+ * far below the usual 1,024 descriptors, and more gain nothing on one file
+ * system.
+ */
+#define MAX_WRITERS 8
 
 enum op_kind { OP_DIR, OP_FILE, OP_BEGIN, OP_DATA, OP_END, OP_SYMLINK, OP_HARDLINK };
 
@@ -169,7 +175,7 @@ int unpack_pool_open(struct unpack_pool **out, const char *root, unsigned writer
 	struct unpack_pool *p = xcalloc(1, sizeof(*p));
 	unsigned i;
 
-	p->n = writers ? writers : 1;
+	p->n = !writers ? 1 : writers > MAX_WRITERS ? MAX_WRITERS : writers;
 	p->w = xcalloc(p->n, sizeof(*p->w));
 	atomic_init(&p->failed, 0);
 	for (i = 0; i < p->n; i++) {
