@@ -360,6 +360,9 @@ static int remove_contents_split(int fd, const char *shown, unsigned threads, st
 		level = end;
 	}
 	if (sp.njobs) {
+		/* Each thread holds a descriptor per level it is in: a few threads use all a disk gives. */
+		if (threads > 8)
+			threads = 8;
 		if (threads > sp.njobs)
 			threads = (unsigned)sp.njobs;
 		tid = xcalloc(threads, sizeof(*tid));
