@@ -611,12 +611,22 @@ static int bundled_pip(const char *home, const char *minor, char **out, struct e
  * build cache, installed with the bundled pip at the pinned version; its bin
  * directory first on PATH. "system" uses the build host's tool instead.
  */
-static int install_tool(struct build_env *be, const char *tool, const char *display,
-			const char *python, const char *pip, struct error *err)
+/*
+ * A package manager at its pinned version, in a venv kept in the app's build
+ * cache (python-<tool>-<version>-<runtime sha256, 12>/venv). The venv's
+ * interpreter is a symlink to the one that made it, so that must outlive
+ * the build: it is the toolchain's (<cache>/toolchains/<sha256>/, which the
+ * runtime is linked from), not the build directory's, which is removed when
+ * the build ends. A kept venv whose interpreter is gone (the toolchain was
+ * pruned) is made again.
+ */
+static int install_tool(struct build_env *be, const struct resolved *r, const char *tool,
+			const char *display, const char *python, const char *pip,
+			struct error *err)
 {
 	const char *version = pinned(tool, err);
 	char *root = NULL, *venv = NULL, *vpython = NULL, *exe = NULL, *spec = NULL, *bin = NULL;
-	char *what = NULL;
+	char *what = NULL, *stable = NULL;
 	struct error ignored = ERROR_INIT;
 	int ret = -1;
 
@@ -632,12 +642,21 @@ static int install_tool(struct build_env *be, const char *tool, const char *disp
 		out_step("Using %s from the build host (python.managers.%s = \"system\")", display, tool);
 		return 0;
 	}
-	root = xstrfmt("%s/python-%s-%s", be->app_cache, tool, version);
+	root = xstrfmt("%s/python-%s-%s-%.12s", be->app_cache, tool, version,
+		       r->sha256 ? r->sha256 : "local");
 	venv = path_join(root, "venv");
 	vpython = path_join(venv, "bin/python");
 	exe = xstrfmt("%s/bin/%s", venv, tool);
 	bin = path_join(venv, "bin");
-	if (fs_exists(exe)) {
+	if (r->sha256) {
+		stable = xstrfmt("%s/toolchains/%s/bin/python", be->cache, r->sha256);
+		if (access(stable, X_OK) < 0) {
+			free(stable);
+			stable = NULL;
+		}
+	}
+	/* access() follows the symlink: a venv whose interpreter is gone is not usable. */
+	if (fs_exists(exe) && access(vpython, X_OK) == 0) {
 		out_step("Using cached %s %s", display, version);
 	} else {
 		out_step("Installing %s %s", display, version);
@@ -645,7 +664,8 @@ static int install_tool(struct build_env *be, const char *tool, const char *disp
 		spec = xstrfmt("%s==%s", tool, version);
 		what = xstrfmt("pip install %s", spec);
 		if (fs_mkdir_p(root, 0700, err) < 0 ||
-		    step(be, "python -m venv", err, python, "-m", "venv", "--without-pip", venv, NULL) < 0 ||
+		    step(be, "python -m venv", err, stable ? stable : python, "-m", "venv",
+			 "--without-pip", venv, NULL) < 0 ||
 		    step(be, what, err, vpython, pip, "install", "--disable-pip-version-check",
 			 "--no-input", "--quiet", spec, NULL) < 0) {
 			fs_remove_tree(root, &ignored);
@@ -663,6 +683,7 @@ out:
 	free(spec);
 	free(bin);
 	free(what);
+	free(stable);
 	return ret;
 }
 
@@ -1079,21 +1100,21 @@ static int python_build(struct build_env *be, const struct resolved *r, struct e
 		env_set(&be->env, "PIPENV_VERBOSITY", "-1");
 		env_set(&be->env, "PIPENV_NOSPIN", "1");
 		env_set(&be->env, "VIRTUAL_ENV", home);
-		if (install_tool(be, "pipenv", "Pipenv", python, pip, err) < 0)
+		if (install_tool(be, r, "pipenv", "Pipenv", python, pip, err) < 0)
 			goto out;
 	} else if (!strcmp(m->name, "poetry")) {
 		env_set(&be->env, "POETRY_VIRTUALENVS_CREATE", "false");
 		env_set(&be->env, "POETRY_VIRTUALENVS_USE_POETRY_PYTHON", "true");
 		/* A Poetry that does not run on this Python (the host's) must still install into it. */
 		env_set(&be->env, "VIRTUAL_ENV", home);
-		if (install_tool(be, "poetry", "Poetry", python, pip, err) < 0)
+		if (install_tool(be, r, "poetry", "Poetry", python, pip, err) < 0)
 			goto out;
 	} else {
 		env_set(&be->env, "UV_PROJECT_ENVIRONMENT", home);
 		env_set(&be->env, "UV_NO_MANAGED_PYTHON", "1");
 		env_set(&be->env, "UV_PYTHON_DOWNLOADS", "never");
 		env_set(&be->env, "UV_LINK_MODE", "copy");
-		if (install_tool(be, "uv", "uv", python, pip, err) < 0)
+		if (install_tool(be, r, "uv", "uv", python, pip, err) < 0)
 			goto out;
 	}
 	if (install_dependencies(be, m, err) < 0 || collectstatic(be, err) < 0 ||
