@@ -45,34 +45,14 @@ test_expect_success 'the checker fails on a documented command that fails, namin
 
 use_node_mirror && use_go_mirror && use_ruby_mirror && use_ruby_app ||
 	{ echo "cannot build the mirrors"; exit 99; }
-PY_MIRROR=$SLUGC_TEST_CACHE/python-mirror
-PY_INDEX=$SLUGC_TEST_CACHE/python-index
-if [ ! -d "$PY_MIRROR" ] || [ ! -d "$PY_INDEX" ]; then
-	PY_MIRROR=$(build_mirror python-mirror make-python-mirror.sh) &&
-		PY_INDEX=$(build_mirror python-index make-python-index.sh) ||
-		{ echo "cannot build the Python mirror or index"; exit 99; }
-fi
+. "$TEST_LIB_DIR/lib/python.sh"
+use_python_fixtures || { echo "cannot build the Python mirror or index"; exit 99; }
 export SLUGC_MIRROR_PYTHON="file://$PY_MIRROR"
-PY_VERSION=$(ls "$PY_MIRROR" | sed -n 's/^python-\([0-9.]*\)-ubuntu-24.04-.*\.tar\.zst$/\1/p' | head -n 1)
-PIP_WHL=$(cd "$PY_INDEX/files" && ls pip-*.whl) && PIP_V=${PIP_WHL#pip-} && PIP_V=${PIP_V%%-*}
-ST_WHL=$(cd "$PY_INDEX/files" && ls setuptools-*.whl) && ST_V=${ST_WHL#setuptools-} && ST_V=${ST_V%%-*}
 # Heroku's Python pins are newer than the offline index and mirror: pin what they have (as t3004).
-python3 - "$SLUGC_SOURCE_DIR/detectors/defaults.json" "$TRASH/defaults.json" \
-	"${PY_VERSION%.*}" "$PY_VERSION" "$PIP_V" "$ST_V" <<-\EOF || exit 99
-	import json, sys
-	d = json.load(open(sys.argv[1]))
-	d["python"]["latest"][sys.argv[3]] = sys.argv[4]
-	d["python"]["managers"].update(pip=sys.argv[5], setuptools=sys.argv[6], pipenv="system",
-	                               poetry="system", uv="system")
-	json.dump(d, open(sys.argv[2], "w"))
-EOF
-export SLUGC_DEFAULTS=$TRASH/defaults.json
-: >"$TRASH/index.log"
-/usr/bin/python3 -u -m http.server --bind 127.0.0.1 0 --directory "$PY_INDEX" >"$TRASH/index.log" 2>&1 &
-test_cleanup "kill $!"
-for _ in $(seq 100); do grep -q "port [0-9]" "$TRASH/index.log" && break; sleep 0.1; done
-INDEX_PORT=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$TRASH/index.log" | head -n 1)
-[ -n "$INDEX_PORT" ] || { echo "the package index did not start"; exit 99; }
+python_defaults || exit 99
+# The examples name the index themselves (DOC_PY_INDEX below), not through the environment.
+start_python_index "$PY_INDEX" || exit 99
+unset PIP_INDEX_URL
 
 echo '{"tokens": {"test-token": ["staging", "prod", "my-app-staging", "my-app"]}}' >"$TRASH/api.json"
 start_platform "$TRASH/api.json" || exit 99

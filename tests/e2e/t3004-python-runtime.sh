@@ -8,18 +8,10 @@
 # bytes, and a step writing into a runtime file in place evicts it.
 . "$(dirname "$0")/test-lib.sh"
 
-PY_MIRROR=$SLUGC_TEST_CACHE/python-mirror
-PY_INDEX=$SLUGC_TEST_CACHE/python-index
-if [ ! -d "$PY_MIRROR" ] || [ ! -d "$PY_INDEX" ]; then
-	PY_MIRROR=$(build_mirror python-mirror make-python-mirror.sh) &&
-		PY_INDEX=$(build_mirror python-index make-python-index.sh) ||
-		{ echo "cannot build the Python mirror or index"; exit 99; }
-fi
-VERSION=$(ls "$PY_MIRROR" | sed -n 's/^python-\([0-9.]*\)-ubuntu-24.04-.*\.tar\.zst$/\1/p' | head -n 1)
-MINOR=${VERSION%.*}
+. "$TEST_LIB_DIR/lib/python.sh"
+use_python_fixtures || { echo "cannot build the Python mirror or index"; exit 99; }
+VERSION=$PY_VERSION MINOR=$PY_MINOR
 ARCHIVE=/python-$VERSION-ubuntu-24.04-$(dpkg --print-architecture).tar.zst
-PIP_WHL=$(cd "$PY_INDEX/files" && ls pip-*.whl) && PIP_V=${PIP_WHL#pip-} && PIP_V=${PIP_V%%-*}
-ST_WHL=$(cd "$PY_INDEX/files" && ls setuptools-*.whl) && ST_V=${ST_WHL#setuptools-} && ST_V=${ST_V%%-*}
 
 cp -r "$PY_MIRROR" "$TRASH/bucket"
 start_mirror "$TRASH/bucket" || exit 99
@@ -27,29 +19,13 @@ M="python=$MIRROR_URL"
 PY_SHA=$(sha256sum "bucket$ARCHIVE" | cut -d" " -f1)
 downloads() { grep -c "^GET $ARCHIVE 20[06]" "$MIRROR_LOG"; }
 
-# The package index: python's http.server answers a directory with its index.html.
-/usr/bin/python3 -u -m http.server --bind 127.0.0.1 0 --directory "$PY_INDEX" >"$TRASH/index.log" 2>&1 &
-INDEX_PID=$!
-test_cleanup "kill $INDEX_PID 2>/dev/null; wait $INDEX_PID 2>/dev/null"
-for _ in $(seq 100); do grep -q "port [0-9]" "$TRASH/index.log" && break; sleep 0.1; done
-INDEX_PORT=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$TRASH/index.log" | head -n 1)
-[ -n "$INDEX_PORT" ] || { echo "the package index did not start"; cat "$TRASH/index.log"; exit 99; }
-INDEX=http://127.0.0.1:$INDEX_PORT/simple/
-export PIP_INDEX_URL=$INDEX
-wheel_gets() { grep -c '"GET /files/' "$TRASH/index.log"; }
+start_python_index "$PY_INDEX" || exit 99
+INDEX=$PIP_INDEX_URL
+wheel_gets() { grep -c '"GET /files/' "$INDEX_LOG"; }
 
 # Heroku's pins are newer than what the offline index holds: pin what it has,
 # the mirror's Python for 3.X, and the host's Poetry (Debian's 1.3).
-python3 - "$SLUGC_SOURCE_DIR/detectors/defaults.json" "$TRASH/defaults.json" \
-	"$MINOR" "$VERSION" "$PIP_V" "$ST_V" <<-\EOF || exit 99
-	import json, sys
-	d = json.load(open(sys.argv[1]))
-	d["python"]["latest"][sys.argv[3]] = sys.argv[4]
-	d["python"]["managers"].update(pip=sys.argv[5], setuptools=sys.argv[6], pipenv="system",
-	                               poetry="system", uv="system")
-	json.dump(d, open(sys.argv[2], "w"))
-EOF
-export SLUGC_DEFAULTS=$TRASH/defaults.json
+python_defaults || exit 99
 
 app() { # app DIR: a WSGI app whose page imports its dependency
 	mkdir -p "$1" &&
