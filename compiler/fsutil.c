@@ -401,6 +401,8 @@ out:
 		free(sp.open[i].shown);
 	}
 	for (i = 0; i < sp.njobs; i++) {
+		if (sp.jobs[i].fd >= 0) /* opened before a later one failed */
+			close(sp.jobs[i].fd);
 		free(sp.jobs[i].name);
 		free(sp.jobs[i].shown);
 	}
