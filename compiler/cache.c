@@ -382,6 +382,7 @@ static const struct {
 	{ "toolchains", "", ".tmp", 1, "an unfinished unpack" },
 	{ "toolchains", "", ".tmp.unpack-", 0, "an unfinished unpack" },
 	{ "toolchains", "", ".evicted-", 0, "an evicted toolchain" },
+	{ "git", "", ".git.tmp-", 0, "an unfinished mirror clone" },
 };
 
 static int is_hex64(const char *s)

@@ -32,7 +32,8 @@ struct strvec;
  *
  * Leftovers are not entries: a directory a build is writing or removing
  * beside an entry (deps/.new-<key>-*, deps/.evicted-<key>-*,
- * toolchains/<hex>.tmp, <hex>.tmp.unpack-*, <hex>.evicted-*), made and
+ * toolchains/<hex>.tmp, <hex>.tmp.unpack-*, <hex>.evicted-*,
+ * git/<key>.git.tmp-*), made and
  * removed while that build holds the entry's lock (<key>.lock). One a build
  * that died left behind is removed by any prune; one whose lock is held is
  * left alone.

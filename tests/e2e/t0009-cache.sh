@@ -94,7 +94,8 @@ test_expect_success 'leftovers are no entries; prune removes the abandoned, keep
 	L="$TRASH/left" && a=$(echo a | sha256sum | cut -c1-64) && b=$(echo b | sha256sum | cut -c1-64) &&
 	mkdir -p "$L/toolchains/$a/bin" "$L/toolchains/$a.evicted-4242/bin" \
 		"$L/toolchains/$a.tmp.unpack-Qx7Zp1" "$L/toolchains/$b.tmp/bin" \
-		"$L/deps/.evicted-$a-Kp3Lm9/tree" "$L/deps/.new-$b-Zr8Tq2/tree" &&
+		"$L/deps/.evicted-$a-Kp3Lm9/tree" "$L/deps/.new-$b-Zr8Tq2/tree" \
+		"$L/git/$a.git" "$L/git/$b.git.tmp-Wq4Xe5/objects" &&
 	for f in "$a/bin/node" "$a.evicted-4242/bin/node" "$b.tmp/bin/node"; do
 		echo node >"$L/toolchains/$f" || exit 1
 	done &&
@@ -107,10 +108,13 @@ test_expect_success 'leftovers are no entries; prune removes the abandoned, keep
 	grep -E "^  toolchain .* $a.evicted-4242  an evicted toolchain, abandoned" out &&
 	grep -E "^  toolchain .* $b.tmp  an unfinished unpack, in use by a running build" out &&
 	grep -E "^  deps .* .new-$b-Zr8Tq2  an unfinished dependency cache entry, in use" out &&
+	grep -E "^  git .* $b.git.tmp-Wq4Xe5  an unfinished mirror clone, abandoned" out &&
+	equal "$(sed -n "/^leftovers/q;p" out | grep -c "^  git ")" 1 &&
 	expect_exit 0 slugc cache ls --json --cache-dir "$L" && valid cache-ls.json &&
-	equal "$(jq -c "[.[] | .name]" out)" "[\"$a\"]" &&
+	equal "$(jq -c "[.[] | .name]" out)" "[\"$a.git\",\"$a\"]" &&
 	expect_exit 0 slugc cache prune --json --cache-dir "$L" && valid cache-prune.json &&
-	equal "$(jq -c "[.entries, .leftovers, .leftovers_in_use]" out)" "[0,3,2]" &&
+	equal "$(jq -c "[.entries, .leftovers, .leftovers_in_use]" out)" "[0,4,2]" &&
+	test -d "$L/git/$a.git" && test ! -e "$L/git/$b.git.tmp-Wq4Xe5" &&
 	test -d "$L/toolchains/$a" && test -d "$L/toolchains/$b.tmp" && test -d "$L/deps/.new-$b-Zr8Tq2" &&
 	test ! -e "$L/toolchains/$a.evicted-4242" && test ! -e "$L/toolchains/$a.tmp.unpack-Qx7Zp1" &&
 	test ! -e "$L/deps/.evicted-$a-Kp3Lm9" &&
