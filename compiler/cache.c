@@ -421,6 +421,29 @@ static int leftover_form(const char *dir, const char *name, char key[65])
 	return -1;
 }
 
+/*
+ * The names in a kind's directory, sorted: its entries (not lock files,
+ * dot names, descriptions <entry>.json or leftovers), or its leftovers.
+ */
+static void kind_names(const char *dir, const char *kind, int leftovers, struct strvec *out)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	char key[65];
+
+	while (d && (de = readdir(d))) {
+		int left = leftover_form(kind, de->d_name, key) >= 0;
+
+		if (leftovers ? left
+			      : !left && de->d_name[0] != '.' && !strstr(de->d_name, ".lock") &&
+					!is_meta_name(de->d_name))
+			strvec_push(out, de->d_name);
+	}
+	if (d)
+		closedir(d);
+	strvec_sort(out);
+}
+
 typedef int (*entry_fn)(const char *kind, const char *path, const char *name,
 			const struct stat *st, void *ctx, struct error *err);
 
@@ -431,21 +454,9 @@ static int each_entry(const char *cache, entry_fn fn, void *ctx, struct error *e
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		char *dir = xstrfmt("%s/%s", cache, kinds[k][0]);
 		struct strvec names = STRVEC_INIT;
-		struct dirent *de;
-		DIR *d = opendir(dir);
-		char key[65];
 		size_t i;
 
-		if (d) {
-			while ((de = readdir(d)))
-				/* Not lock files, temporary files or descriptions (<entry>.json). */
-				if (de->d_name[0] != '.' && !strstr(de->d_name, ".lock") &&
-				    !is_meta_name(de->d_name) &&
-				    leftover_form(kinds[k][0], de->d_name, key) < 0)
-					strvec_push(&names, de->d_name);
-			closedir(d);
-		}
-		strvec_sort(&names);
+		kind_names(dir, kinds[k][0], 0, &names);
 		for (i = 0; i < names.nr; i++) {
 			char *p = xstrfmt("%s/%s", dir, names.v[i]);
 			struct stat st;
@@ -476,17 +487,10 @@ static int each_leftover(const char *cache, leftover_fn fn, void *ctx, struct er
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && !ret; k++) {
 		char *dir = xstrfmt("%s/%s", cache, kinds[k][0]);
 		struct strvec names = STRVEC_INIT;
-		struct dirent *de;
-		DIR *d = opendir(dir);
 		char key[65];
 		size_t i;
 
-		while (d && (de = readdir(d)))
-			if (leftover_form(kinds[k][0], de->d_name, key) >= 0)
-				strvec_push(&names, de->d_name);
-		if (d)
-			closedir(d);
-		strvec_sort(&names);
+		kind_names(dir, kinds[k][0], 1, &names);
 		for (i = 0; i < names.nr && !ret; i++) {
 			int f = leftover_form(kinds[k][0], names.v[i], key);
 			char *p = xstrfmt("%s/%s", dir, names.v[i]);
